@@ -1,0 +1,3 @@
+"""hedra-tui: a terminal monitor for Hedra generations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,137 @@
+"""The one exception tree of the API layer; nothing else crosses its boundary.
+
+::
+
+    HedraError                      base of everything the client raises
+    ├── ConfigError                 bad settings: missing key, key over plain http to a remote host
+    ├── APIConnectionError          no usable HTTP response: DNS, refused, reset, dropped mid-body
+    │   └── APITimeoutError         connect/read/write/pool timeout
+    ├── APIStatusError              the server answered with a non-2xx status
+    │   ├── AuthenticationError     401: the key is missing or was rejected
+    │   ├── PermissionDeniedError   403: the key may not do this
+    │   ├── NotFoundError           404
+    │   ├── ValidationFailedError   400/422: the request was refused as invalid
+    │   ├── RateLimitError          429, with ``retry_after`` seconds when the server said
+    │   └── ServerError             5xx (an HTML error page from a proxy included)
+    └── PayloadError                2xx, but the body is not the JSON shape we expect
+
+Every message is written for a person and never contains the API key. ``transient``
+says whether retrying the same request later can help.
+"""
+
+from __future__ import annotations
+
+
+class HedraError(Exception):
+    """Base class of every error raised by the API layer."""
+
+    transient: bool = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def short(self) -> str:
+        """A few words for a status line."""
+        return self.message
+
+
+class ConfigError(HedraError):
+    """The settings cannot work (no key, insecure URL, unreadable config file)."""
+
+
+class APIConnectionError(HedraError):
+    """No usable response arrived: the connection failed or broke."""
+
+    transient = True
+
+    @property
+    def short(self) -> str:
+        return "network error"
+
+
+class APITimeoutError(APIConnectionError):
+    """The request took longer than the configured timeout."""
+
+    @property
+    def short(self) -> str:
+        return "timeout"
+
+
+class APIStatusError(HedraError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, *, status_code: int, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = detail
+
+    @property
+    def short(self) -> str:
+        return f"HTTP {self.status_code}"
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
+    @property
+    def short(self) -> str:
+        return "API key rejected (401)"
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but may not do this."""
+
+    @property
+    def short(self) -> str:
+        return "permission denied (403)"
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource."""
+
+
+class ValidationFailedError(APIStatusError):
+    """400/422: the server refused the request's parameters."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; ``retry_after`` is the server's hint in seconds."""
+
+    transient = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int = 429,
+        detail: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, detail=detail)
+        self.retry_after = retry_after
+
+    @property
+    def short(self) -> str:
+        return "rate limited (429)"
+
+
+class ServerError(APIStatusError):
+    """5xx: the server (or a proxy in front of it) failed."""
+
+    transient = True
+
+    @property
+    def short(self) -> str:
+        return f"server error ({self.status_code})"
+
+
+class PayloadError(HedraError):
+    """The response was 2xx but its body is not what the spec describes."""
+
+    transient = True
+
+    @property
+    def short(self) -> str:
+        return "bad response body"

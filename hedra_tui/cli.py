@@ -1,0 +1,138 @@
+"""Command line: argument parsing, exit codes and dispatch; no business logic here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .api.errors import AuthenticationError, ConfigError, HedraError, PermissionDeniedError
+
+EXIT_OK = 0
+EXIT_API_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def _add_connection_flags(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    """Flags accepted before and after the command; on a command their defaults are
+    suppressed so that `hedra-tui --demo list` and `hedra-tui list --demo` mean the same."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if sub else value
+
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--base-url",
+        default=default(None),
+        help="API base URL (env HEDRA_BASE_URL; default the Hedra v2 API)",
+    )
+    group.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        default=default(None),
+        help="allow sending the API key over plain http to a non-loopback host",
+    )
+    group.add_argument(
+        "--timeout", type=float, default=default(None), help="request timeout, s (default 10)"
+    )
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=default(False),
+        help="run against the built-in simulator (no key needed)",
+    )
+    group.add_argument(
+        "--count", type=int, default=default(5000), help="--demo: generations in history"
+    )
+    group.add_argument("--inflight", type=int, default=default(20), help="--demo: jobs in flight")
+    group.add_argument("--seed", type=int, default=default(7), help="--demo: random seed")
+    group.add_argument(
+        "--speed", type=float, default=default(1.0), help="--demo: time acceleration factor"
+    )
+
+
+def _add_filter_flags(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    group = parser.add_argument_group("filters (server side)")
+    default = argparse.SUPPRESS if sub else None
+    group.add_argument(
+        "--type", default=default, help="asset or generation type (video, image, audio, ...)"
+    )
+    group.add_argument(
+        "--created-after", default=default, help="ISO date, an age like 2h / 3d, or yesterday"
+    )
+    group.add_argument(
+        "--created-before", default=default, help="ISO date, an age like 2h / 3d, or yesterday"
+    )
+    group.add_argument("--prompt-query", default=default, help="text the prompt contains")
+    group.add_argument("--agent-thread-id", default=default, help="agent thread id")
+    group.add_argument("--ids", default=default, help="comma-separated generation ids")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hedra-tui",
+        description="Terminal monitor for Hedra generations. Without a command: the monitor.",
+    )
+    parser.add_argument("--version", action="version", version=f"hedra-tui {__version__}")
+    _add_connection_flags(parser)
+    _add_filter_flags(parser)
+    parser.add_argument("--interval", type=float, help="poll interval in seconds (default 3)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_list = sub.add_parser("list", help="print generations (table or JSON lines)")
+    _add_connection_flags(p_list, sub=True)
+    _add_filter_flags(p_list, sub=True)
+    p_list.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
+    p_list.add_argument("--offset", type=int, default=0, help="skip this many first")
+    p_list.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p_sim = sub.add_parser("sim", help="run the local Hedra API simulator")
+    from .simulator.cli import add_sim_arguments
+
+    add_sim_arguments(p_sim)
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"hedra-tui: error: {message}", file=sys.stderr)
+    return code
+
+
+def _exit_code_for(exc: HedraError) -> int:
+    if isinstance(exc, ConfigError | AuthenticationError | PermissionDeniedError):
+        return EXIT_USAGE
+    return EXIT_API_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "sim":
+            from .simulator.cli import run_sim
+
+            return run_sim(args)
+        if args.command == "list":
+            from .commands.list_cmd import run_list
+
+            return asyncio.run(run_list(args))
+        from .commands.monitor import run_monitor
+
+        return run_monitor(args)
+    except HedraError as exc:
+        return _fail(exc.message, _exit_code_for(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""``hedra-tui list``: print generations as a table or as JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from ..api.client import MAX_PAGE_SIZE, HedraClient
+from ..api.errors import ConfigError
+from ..api.models import Generation
+from ..api.sanitize import display
+from ..state.derive import error_code_of, format_age, parse_time, prompt_of
+from ..state.timespec import parse_timespec
+from .connect import connect
+
+
+def filters_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The server-side filters given on the command line, in the client's terms."""
+    out: dict[str, Any] = {}
+    for name in ("type", "prompt_query", "agent_thread_id"):
+        value = getattr(args, name, None)
+        if value:
+            out[name] = value
+    for name in ("created_after", "created_before"):
+        value = getattr(args, name, None)
+        if value:
+            try:
+                out[name] = parse_timespec(value)
+            except ValueError as exc:
+                raise ConfigError(f"--{name.replace('_', '-')}: {exc}") from None
+    ids = getattr(args, "ids", None)
+    if ids:
+        out["ids"] = [part.strip() for part in ids.split(",") if part.strip()]
+    return out
+
+
+async def fetch(
+    client: HedraClient, limit: int, offset: int, filters: dict[str, Any]
+) -> list[Generation]:
+    """Up to ``limit`` generations from ``offset`` on, a page of at most 100 at a time."""
+    out: list[Generation] = []
+    page_size = min(limit, MAX_PAGE_SIZE)
+    async for page in client.iter_pages(page_size=page_size, offset=offset, **filters):
+        out.extend(page.items)
+        for bad in page.malformed:
+            print(f"hedra-tui: warning: skipped a malformed item: {bad.reason}", file=sys.stderr)
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _progress(gen: Generation) -> str:
+    return f"{round(max(0.0, min(gen.progress, 1.0)) * 100):3d}%"
+
+
+def write_table(gens: list[Generation], out: TextIO, *, width: int | None = None) -> None:
+    now = datetime.now(UTC)
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    header = ("ID", "STATUS", "TYPE", "PROG", "AGE", "CREDITS", "ERROR", "PROMPT")
+    rows = []
+    for g in gens:
+        rows.append(
+            (
+                display(g.id, max_len=36),
+                display(g.status or "unknown", max_len=12),
+                display(g.type or "?", max_len=10),
+                _progress(g),
+                format_age(parse_time(g.created_at), now),
+                "" if g.credit_cost is None else str(g.credit_cost),
+                display(error_code_of(g) or "", max_len=22),
+                prompt_of(g),
+            )
+        )
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header[:-1])]
+    used = sum(widths) + 2 * len(widths)
+    room = max(width - used, 10)
+    for row in [header, *rows]:
+        cells = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
+        cells.append(display(row[-1], max_len=room))
+        out.write("  ".join(cells).rstrip() + "\n")
+    if not gens:
+        out.write("(no generations)\n")
+
+
+def write_json_lines(gens: list[Generation], out: TextIO) -> None:
+    # ensure_ascii escapes every control character, so the raw data cannot reach a terminal
+    for g in gens:
+        out.write(json.dumps(g.raw, ensure_ascii=True, separators=(",", ":")) + "\n")
+
+
+async def run_list(args: argparse.Namespace) -> int:
+    filters = filters_from_args(args)
+    with connect(args) as conn:
+        async with conn.client() as client:
+            gens = await fetch(client, args.limit, args.offset, filters)
+    if args.json:
+        write_json_lines(gens, sys.stdout)
+    else:
+        write_table(gens, sys.stdout)
+    return 0

@@ -1,0 +1,121 @@
+"""Settings: flags > environment (HEDRA_*) > .env in the working directory > config file > defaults.
+
+The config file is TOML at ``config_path()`` (``$HEDRA_TUI_CONFIG`` overrides where it is).
+The API key is a ``SecretStr``: it never appears in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .api.errors import ConfigError
+
+DEFAULT_BASE_URL = "https://api.hedra.com/web-app/public"
+APP_NAME = "hedra-tui"
+
+
+def config_path() -> Path:
+    """Where the config file lives (it need not exist)."""
+    override = os.environ.get("HEDRA_TUI_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Everything the CLI and the monitor can be told."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HEDRA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    api_key: SecretStr | None = None
+    base_url: str = DEFAULT_BASE_URL
+    allow_insecure: bool = False
+    timeout: float = Field(default=10.0, gt=0, le=300, description="request timeout, seconds")
+    interval: float = Field(default=3.0, ge=0.5, le=3600, description="poll interval, seconds")
+    stall_after: float = Field(
+        default=180.0, gt=0, description="seconds without progress before a job is 'stalled?'"
+    )
+    credits_every: float = Field(default=60.0, ge=5, description="seconds between credit checks")
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.strip().rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; flags are passed as ``overrides`` (None means "not given").
+
+    Raises :class:`ConfigError` with the file and line for a broken config file, and a
+    one-line reason for a bad value, never a traceback.
+    """
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    path = config_path()
+    if path.is_file():
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        return Settings(**flags)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"bad setting {where}: {err['msg']}") from None
+
+
+def config_file_warnings(path: Path | None = None) -> list[str]:
+    """Warn when the config file holds a key and others may read it."""
+    path = path or config_path()
+    try:
+        mode = path.stat().st_mode
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    if "api_key" in data and mode & (stat.S_IRGRP | stat.S_IROTH):
+        return [f"{path} holds an API key and is readable by other users; run: chmod 600 {path}"]
+    return []

@@ -1,0 +1,240 @@
+"""The poll planner: what to ask the API each cycle, and how to back off when it fails.
+
+One cycle is one request for the top of the list (plus more only to fill a gap when
+many jobs arrived at once) and one request per 100 jobs in flight through the ``ids``
+filter; jobs the top page already returned are not asked for again, and finished jobs
+are never polled. Failures become state (``Health``), never exceptions for the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from ..api.client import IDS_PER_REQUEST, MAX_PAGE_SIZE, HedraClient
+from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
+from ..api.models import CreditBalance
+from ..api.retry import backoff_delay
+from .store import Store, utcnow
+
+TOP_PAGE = 25
+FIRST_PAGE = 100
+OLDER_OVERLAP = 5
+MAX_GAP_PAGES = 20
+MISSING_POLLS_LIMIT = 3
+AUTH_RETRY_SECONDS = 30.0
+FAIL_BACKOFF_CAP = 60.0
+
+
+class ConnState(StrEnum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RETRYING = "retrying"
+    AUTH_FAILED = "auth failed"
+    PAUSED = "paused"
+
+
+@dataclass
+class Health:
+    """How the connection is doing, for the status line."""
+
+    state: ConnState = ConnState.CONNECTING
+    last_ok: datetime | None = None
+    error: str | None = None  # safe, one line
+    retry_in: float | None = None
+    failures: int = 0
+
+
+@dataclass
+class CycleReport:
+    changed: set[str] = field(default_factory=set)
+    finished: set[str] = field(default_factory=set)  # went from in flight to final
+    requests: int = 0
+    error: HedraError | None = None
+    credits_changed: bool = False
+
+
+def plan_requests(in_flight: int, already_fresh: int = 0) -> int:
+    """Requests one steady cycle makes: the top page plus one per 100 jobs still to refresh."""
+    return 1 + math.ceil(max(in_flight - already_fresh, 0) / IDS_PER_REQUEST)
+
+
+class Poller:
+    """Keeps a :class:`Store` in step with the API."""
+
+    def __init__(
+        self,
+        client: HedraClient,
+        store: Store,
+        *,
+        interval: float = 3.0,
+        credits_every: float = 60.0,
+        top_size: int = TOP_PAGE,
+        filters: dict[str, Any] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.interval = interval
+        self.credits_every = credits_every
+        self.top_size = top_size
+        self.filters = dict(filters or {})
+        self.clock = clock
+        self.health = Health()
+        self.credits: CreditBalance | None = None
+        self.paused = False
+        self._credits_at: datetime | None = None
+        self._models_loaded = False
+        self._last_error: HedraError | None = None
+        self.loading_older = False
+
+    # -- one cycle ------------------------------------------------------------------
+
+    async def cycle(self) -> CycleReport:
+        """Run one poll cycle; API errors are caught and recorded in ``health``."""
+        report = CycleReport()
+        before = self.client.stats.requests
+        in_flight_before = set(self.store.in_flight_ids())
+        try:
+            await self._cycle(report)
+        except HedraError as exc:
+            report.error = exc
+            self._record_failure(exc)
+        else:
+            self._record_success()
+        report.requests = self.client.stats.requests - before
+        for gen_id in in_flight_before:
+            row = self.store.get(gen_id)
+            if row is not None and row.final:
+                report.finished.add(gen_id)
+        return report
+
+    async def _cycle(self, report: CycleReport) -> None:
+        now = self.clock()
+        if not self._models_loaded:
+            try:
+                self.store.set_models(await self.client.list_models())
+                self._models_loaded = True
+            except HedraError as exc:
+                if isinstance(exc, AuthenticationError | PermissionDeniedError):
+                    raise
+        fresh = await self._refresh_top(report)
+        stale = [i for i in self.store.in_flight_ids() if i not in fresh]
+        if stale:
+            got = await self.client.refresh(stale)
+            report.changed |= self.store.upsert(got, self.clock())
+            returned = {g.id for g in got}
+            for gen_id in stale:
+                if gen_id not in returned:
+                    row = self.store.get(gen_id)
+                    if row is not None:
+                        row.missing_polls += 1
+                        if row.missing_polls >= MISSING_POLLS_LIMIT:
+                            self.store.forget_in_flight(gen_id)
+        if (
+            self._credits_at is None
+            or (now - self._credits_at).total_seconds() >= self.credits_every
+        ):
+            credits = await self.client.get_credits()
+            report.credits_changed = self.credits is None or credits.raw != self.credits.raw
+            self.credits = credits
+            self._credits_at = now
+
+    async def _refresh_top(self, report: CycleReport) -> set[str]:
+        """Fetch the newest page; keep paging while every item is new (a burst of arrivals)."""
+        store = self.store
+        first_load = len(store) == 0
+        size = FIRST_PAGE if first_load else self.top_size
+        seen: set[str] = set()
+        offset = 0
+        for _ in range(MAX_GAP_PAGES):
+            page = await self.client.list_generations(limit=size, offset=offset, **self.filters)
+            store.malformed.extend(page.malformed)
+            known_before = any(g.id in store.rows for g in page.items)
+            report.changed |= store.upsert(page.items, self.clock())
+            seen.update(g.id for g in page.items)
+            got = len(page.items) + len(page.malformed)
+            if first_load:
+                store.exhausted = got < size
+                break
+            if got < size or known_before:
+                break
+            offset += got
+        return seen
+
+    async def load_older(self) -> CycleReport:
+        """Load the next page of history below what is loaded (offset re-anchored, deduped)."""
+        report = CycleReport()
+        if self.store.exhausted:
+            return report
+        before = self.client.stats.requests
+        self.loading_older = True
+        try:
+            offset = max(len(self.store) - OLDER_OVERLAP, 0)
+            page = await self.client.list_generations(
+                limit=MAX_PAGE_SIZE, offset=offset, **self.filters
+            )
+            self.store.malformed.extend(page.malformed)
+            report.changed |= self.store.upsert(page.items, self.clock())
+            if len(page.items) + len(page.malformed) < MAX_PAGE_SIZE:
+                self.store.exhausted = True
+        except HedraError as exc:
+            report.error = exc
+            self._record_failure(exc)
+        finally:
+            self.loading_older = False
+        report.requests = self.client.stats.requests - before
+        return report
+
+    # -- health and pacing -------------------------------------------------------------
+
+    def _record_success(self) -> None:
+        self.health = Health(state=ConnState.LIVE, last_ok=self.clock())
+        self._last_error = None
+
+    def _record_failure(self, exc: HedraError) -> None:
+        failures = self.health.failures + 1
+        auth = isinstance(exc, AuthenticationError | PermissionDeniedError)
+        self._last_error = exc
+        self.health = Health(
+            state=ConnState.AUTH_FAILED if auth else ConnState.RETRYING,
+            last_ok=self.health.last_ok,
+            error=exc.message,
+            retry_in=self._failure_delay(exc, failures),
+            failures=failures,
+        )
+
+    def _failure_delay(self, exc: HedraError, failures: int) -> float:
+        if isinstance(exc, AuthenticationError | PermissionDeniedError):
+            return AUTH_RETRY_SECONDS
+        retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
+        delay = backoff_delay(
+            failures - 1, retry_after=retry_after, base=self.interval, cap=FAIL_BACKOFF_CAP
+        )
+        return max(delay, self.interval) if retry_after is None else delay
+
+    def next_delay(self) -> float:
+        """Seconds until the next cycle: the interval, or the backoff after a failure."""
+        if self.health.retry_in is not None and self.health.failures:
+            return self.health.retry_in
+        return self.interval
+
+    async def run(
+        self,
+        on_report: Callable[[CycleReport], None],
+        wake: asyncio.Event,
+    ) -> None:
+        """Poll forever: a cycle, then sleep until the next is due or ``wake`` is set."""
+        while True:
+            if not self.paused:
+                on_report(await self.cycle())
+            delay = self.next_delay()
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=delay)

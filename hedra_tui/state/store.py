@@ -1,0 +1,231 @@
+"""What the monitor knows: generations by id, newest first, with display-ready facts.
+
+Every API string is sanitized here, once, into the ``Row``; the raw JSON stays on
+``row.gen.raw`` for the tree, copy and export. Rows carry a ``version`` that moves only
+when the server's data for them changed, so views can cache rendered lines by it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..api.models import (
+    FINAL_STATUSES,
+    IN_FLIGHT_STATUSES,
+    AIModel,
+    Generation,
+    GenerationStatus,
+    MalformedItem,
+)
+from ..api.sanitize import display
+from .derive import (
+    ErrorGroup,
+    error_code_of,
+    error_group,
+    eta_deadline,
+    model_id_of,
+    parse_time,
+    prompt_of,
+)
+
+PROMPT_DISPLAY_MAX = 400
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Row:
+    """One generation as the views need it; strings are already safe to display."""
+
+    id: str
+    gen: Generation
+    version: int
+    seen_at: datetime
+    created: datetime | None
+    status: str  # raw status ("" when absent)
+    status_text: str  # safe
+    type_text: str
+    prompt_text: str
+    model_key: str | None  # raw model id/slug from input
+    progress: float
+    eta_at: datetime | None
+    credits: int | None
+    error_code: str | None  # raw
+    error_text: str  # safe code text
+    error_group: ErrorGroup | None
+    reason_code: str | None
+    progress_changed_at: datetime
+    finished_at: datetime | None = None
+    missing_polls: int = 0
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in IN_FLIGHT_STATUSES
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+def _sort_key(row: Row) -> tuple[datetime, str]:
+    return (row.created or _EPOCH, row.id)
+
+
+@dataclass
+class Store:
+    """Generations newest first, plus the catalogue of models and the credit balance."""
+
+    clock: Callable[[], datetime] = utcnow
+    rows: dict[str, Row] = field(default_factory=dict)
+    # ``order`` is newest first; ``_keys`` holds the negated sort keys, ascending, for bisect.
+    order: list[str] = field(default_factory=list)
+    _keys: list[tuple[float, str]] = field(default_factory=list)
+    models: dict[str, str] = field(default_factory=dict)
+    malformed: list[MalformedItem] = field(default_factory=list)
+    exhausted: bool = False  # the whole history is loaded
+    version: int = 0  # moves when the order (membership) changes
+    _counts: Counter[str] = field(default_factory=Counter)
+    _in_flight: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self.rows[i] for i in self.order)
+
+    def get(self, gen_id: str) -> Row | None:
+        return self.rows.get(gen_id)
+
+    def set_models(self, models: Iterable[AIModel]) -> None:
+        for m in models:
+            label = display(m.name or m.slug or m.id or "?", max_len=40)
+            for key in (m.id, m.slug):
+                if key:
+                    self.models[key] = label
+
+    def model_label(self, row: Row) -> str:
+        if row.model_key is None:
+            return ""
+        return self.models.get(row.model_key) or display(row.model_key, max_len=40)
+
+    def _make_row(self, gen: Generation, now: datetime, old: Row | None) -> Row:
+        status = gen.status or ""
+        progress = gen.progress if gen.progress == gen.progress else 0.0  # NaN guard
+        progress = max(0.0, min(float(progress), 1.0))
+        code = error_code_of(gen)
+        reason = gen.error.reason_code if gen.error is not None else None
+        changed_at = now
+        finished_at = None
+        if old is not None:
+            if abs(old.progress - progress) < 1e-9 and old.status == status:
+                changed_at = old.progress_changed_at
+            finished_at = old.finished_at
+            if finished_at is None and old.in_flight and status in FINAL_STATUSES:
+                finished_at = now
+        return Row(
+            id=gen.id,
+            gen=gen,
+            version=(old.version + 1) if old else 0,
+            seen_at=now,
+            created=parse_time(gen.created_at),
+            status=status,
+            status_text=display(status or "unknown", max_len=20),
+            type_text=display(gen.type or "?", max_len=20),
+            prompt_text=display(prompt_of(gen), max_len=PROMPT_DISPLAY_MAX),
+            model_key=model_id_of(gen),
+            progress=1.0 if status == GenerationStatus.COMPLETE else progress,
+            eta_at=eta_deadline(gen, now) if status in IN_FLIGHT_STATUSES else None,
+            credits=gen.credit_cost,
+            error_code=code,
+            error_text=display(code or "", max_len=30),
+            error_group=error_group(code, reason),
+            reason_code=reason,
+            progress_changed_at=changed_at,
+            finished_at=finished_at,
+        )
+
+    def upsert(self, gens: Iterable[Generation], now: datetime | None = None) -> set[str]:
+        """Add or update generations; returns the ids whose data changed (new ones included)."""
+        now = now or self.clock()
+        changed: set[str] = set()
+        for gen in gens:
+            old = self.rows.get(gen.id)
+            if old is not None:
+                old.missing_polls = 0
+                if old.gen.raw == gen.raw:
+                    continue
+            row = self._make_row(gen, now, old)
+            self._count(old, -1)
+            self._count(row, +1)
+            if old is not None and _sort_key(old) != _sort_key(row):
+                self._remove_order(old)
+                old = None
+            self.rows[gen.id] = row
+            if old is None:
+                self._insert_order(row)
+            changed.add(gen.id)
+        return changed
+
+    def _count(self, row: Row | None, delta: int) -> None:
+        if row is None:
+            return
+        self._counts[row.status or "unknown"] += delta
+        if delta > 0 and row.in_flight:
+            self._in_flight.add(row.id)
+        elif delta < 0:
+            self._in_flight.discard(row.id)
+
+    def forget_in_flight(self, gen_id: str) -> None:
+        """Stop polling a job the server no longer returns (it keeps its last known state)."""
+        self._in_flight.discard(gen_id)
+
+    def _neg_key(self, row: Row) -> tuple[float, str]:
+        created, ident = _sort_key(row)
+        # newest first: negate the time; ids descending via a reversed, comparable key
+        return (-created.timestamp(), "".join(chr(0x10FFFF - ord(c)) for c in ident[:64]))
+
+    def _insert_order(self, row: Row) -> None:
+        key = self._neg_key(row)
+        index = bisect.bisect_left(self._keys, key)
+        self._keys.insert(index, key)
+        self.order.insert(index, row.id)
+        self.version += 1
+
+    def _remove_order(self, row: Row) -> None:
+        key = self._neg_key(row)
+        index = bisect.bisect_left(self._keys, key)
+        if index < len(self.order) and self.order[index] == row.id:
+            del self._keys[index]
+            del self.order[index]
+            self.version += 1
+
+    def index_of(self, gen_id: str) -> int | None:
+        row = self.rows.get(gen_id)
+        if row is None:
+            return None
+        index = bisect.bisect_left(self._keys, self._neg_key(row))
+        return index if index < len(self.order) and self.order[index] == gen_id else None
+
+    def in_flight_ids(self) -> list[str]:
+        """Ids still worth polling: in flight, newest first."""
+        rows = self.rows
+        return sorted(self._in_flight, key=lambda i: _sort_key(rows[i]), reverse=True)
+
+    def counts(self) -> Counter[str]:
+        """How many rows per status; unknown statuses count under their raw value."""
+        return +self._counts
+
+    def is_stalled(self, row: Row, now: datetime, stall_after: float) -> bool:
+        """In flight and either no progress for ``stall_after`` s or ETA passed that long ago."""
+        if not row.in_flight:
+            return False
+        if (now - row.progress_changed_at).total_seconds() > stall_after:
+            return True
+        return row.eta_at is not None and (now - row.eta_at).total_seconds() > stall_after

@@ -1,0 +1,325 @@
+"""The monitor App: composes the panes, owns the poll worker, routes messages.
+
+Workers fetch, widgets render: the poll loop (``Poller.run`` in one exclusive async
+worker) updates the store and hands a report to ``_on_report``, which tells each
+widget what changed; widgets never talk to the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ..api.client import HedraClient
+from ..api.sanitize import display
+from ..state.poller import CycleReport, Poller
+from ..state.store import Store, utcnow
+from .palette import Palette
+from .screens.help import HelpScreen
+from .widgets.detail import DetailPane
+from .widgets.generation_list import GenerationList
+from .widgets.inflight import InFlightPanel
+from .widgets.json_tree import JsonTree
+from .widgets.status import TextLine, banner_line, status_line
+
+WIDE = 150
+SHORT = 30
+
+
+class HedraApp(App[int]):
+    """hedra-tui: live monitor of Hedra generations."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "hedra-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("r", "refresh", "Refresh", id="app.refresh"),
+        Binding("p", "pause", "Pause", id="app.pause"),
+        Binding("tab", "focus_detail", "Inspect", show=False, id="app.inspect"),
+        Binding("escape,shift+tab", "focus_list", "List", show=False, id="app.list"),
+        Binding("z", "zoom", "Zoom", id="app.zoom"),
+    ]
+
+    def __init__(
+        self,
+        client: HedraClient,
+        *,
+        interval: float = 3.0,
+        stall_after: float = 180.0,
+        credits_every: float = 60.0,
+        clock: Callable[[], datetime] = utcnow,
+        source: str = "",
+        filters: dict[str, Any] | None = None,
+        autopoll: bool = True,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.clock = clock
+        self.stall_after = stall_after
+        self.source = display(source, max_len=60)
+        self.store = Store(clock=clock)
+        self.poller = Poller(
+            client,
+            self.store,
+            interval=interval,
+            credits_every=credits_every,
+            filters=filters,
+            clock=clock,
+        )
+        self.autopoll = autopoll
+        self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
+        self.cycles = 0
+        self._wake = asyncio.Event()
+        self._next_poll_at: datetime | None = None
+        self._first_load_done = False
+        self._loading_older = False
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TextLine(id="status")
+        yield TextLine(id="banner")
+        with Container(id="main"):
+            with Vertical(id="list-pane"):
+                yield GenerationList(
+                    self.store, clock=self.clock, stall_after=self.stall_after, id="list"
+                )
+            yield DetailPane(
+                self.store, clock=self.clock, stall_after=self.stall_after, id="detail"
+            )
+        yield InFlightPanel(
+            self.store, clock=self.clock, stall_after=self.stall_after, id="inflight"
+        )
+        yield Footer()
+
+    @property
+    def list_view(self) -> GenerationList:
+        return self.query_one(GenerationList)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def inflight(self) -> InFlightPanel:
+        return self.query_one(InFlightPanel)
+
+    def on_mount(self) -> None:
+        self._apply_palette()
+        self.query_one("#list-pane").border_title = "Generations"
+        self.query_one("#detail").border_title = "Detail"
+        self.inflight.border_title = "In flight"
+        self.list_view.focus()
+        self._layout_for(self.size.width, self.size.height)
+        self.watch(self, "theme", self._on_theme_change, init=False)
+        self._install_signal_handlers()
+        self.set_interval(1.0, self._tick)
+        self._update_header()
+        if self.autopoll:
+            self.poll_loop()
+
+    async def on_unmount(self) -> None:
+        await self.client.aclose()
+
+    def _install_signal_handlers(self) -> None:
+        # The terminal went away (SSH dropped) or we were asked to stop: leave cleanly.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit)
+
+    def on_resize(self) -> None:
+        self._layout_for(self.size.width, self.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        self.screen.set_class(width >= WIDE, "-wide")
+        self.screen.set_class(height < SHORT, "-short")
+
+    def _on_theme_change(self) -> None:
+        self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        self.palette = Palette.from_variables(
+            self.get_css_variables(), dark=self.current_theme.dark
+        )
+        self.list_view.set_palette(self.palette)
+        self.detail.palette = self.palette
+        self.detail._shown = None
+        self.detail.refresh_detail()
+        self.inflight.palette = self.palette
+        self.inflight.refresh()
+        self._update_header()
+
+    # -- polling ------------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="poll", name="poller")
+    async def poll_loop(self) -> None:
+        while True:
+            try:
+                await self.poller.run(self._on_report, self._wake)
+            except Exception as exc:  # a bug must not stop the monitor: show it, go on
+                self.log.error(f"poll loop error: {exc!r}")
+                self.poller.health.error = f"internal error: {display(repr(exc), max_len=120)}"
+                self._update_header()
+                await asyncio.sleep(self.poller.interval)
+
+    def _on_report(self, report: CycleReport) -> None:
+        self.cycles += 1
+        self._next_poll_at = self.clock() + timedelta(seconds=self.poller.next_delay())
+        self.apply_changes(report.changed, report.finished)
+
+    def apply_changes(self, changed: set[str], finished: Iterable[str] = ()) -> None:
+        """Tell every widget what a cycle changed."""
+        lst = self.list_view
+        lst.rows_changed(changed)
+        if not self._first_load_done and len(self.store):
+            self._first_load_done = True
+            lst._set_cursor(0)
+        self.inflight.note_finished(set(finished))
+        self.inflight.update_rows()
+        if self.detail.gen_id in changed:
+            self.detail.refresh_detail()
+        self._update_header()
+        self._update_list_title()
+
+    def _update_list_title(self) -> None:
+        total = len(self.store)
+        more = "" if self.store.exhausted else "+"
+        title = f"Generations {total:,}{more}"
+        pane = self.query_one("#list-pane")
+        if pane.border_title != title:
+            pane.border_title = title
+
+    def _update_header(self) -> None:
+        now = self.clock()
+        stalled = sum(
+            1
+            for i in self.store.in_flight_ids()
+            if self.store.is_stalled(self.store.rows[i], now, self.stall_after)
+        )
+        credits = self.poller.credits.remaining if self.poller.credits else None
+        self.query_one("#status", TextLine).set_text(
+            status_line(
+                health=self.poller.health,
+                paused=self.poller.paused,
+                counts=self.store.counts(),
+                stalled=stalled,
+                credits=credits,
+                palette=self.palette,
+                width=self.size.width,
+                source=self.source,
+                loading="loading older…" if self._loading_older else "",
+            )
+        )
+        banner = self.query_one("#banner", TextLine)
+        retry_at = self._next_poll_at if self.poller.health.error else None
+        text = banner_line(self.poller.health, self.poller.paused, self.palette, now, retry_at)
+        banner.set_text(text)
+        banner.set_class(bool(text.plain), "-shown")
+
+    def _tick(self) -> None:
+        try:
+            self.list_view.tick()
+            self.inflight.update_rows()
+            self.detail.refresh_detail()
+            self._update_header()
+        except Exception as exc:  # never let a timer callback take the app down
+            self.log.error(f"tick error: {exc!r}")
+
+    # -- older pages --------------------------------------------------------------------
+
+    def on_generation_list_need_more(self, _: GenerationList.NeedMore) -> None:
+        if self._loading_older or self.store.exhausted or not self._first_load_done:
+            return
+        self._loading_older = True
+        self._update_header()
+        self.load_older()
+
+    @work(exclusive=True, exit_on_error=False, group="older", name="older")
+    async def load_older(self) -> None:
+        try:
+            report = await self.poller.load_older()
+            self.apply_changes(report.changed)
+        finally:
+            self._loading_older = False
+            self._update_header()
+
+    # -- selection ----------------------------------------------------------------------
+
+    def on_generation_list_highlighted(self, message: GenerationList.Highlighted) -> None:
+        self.detail.show(message.gen_id)
+
+    def on_generation_list_selected(self, message: GenerationList.Selected) -> None:
+        self.detail.show(message.gen_id)
+        self.action_focus_detail()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.palette))
+
+    def action_refresh(self) -> None:
+        self._wake.set()
+        if self.poller.paused:
+            self.run_once()
+
+    @work(exclusive=True, exit_on_error=False, group="once", name="once")
+    async def run_once(self) -> None:
+        self._on_report(await self.poller.cycle())
+
+    def action_pause(self) -> None:
+        self.poller.paused = not self.poller.paused
+        self._update_header()
+        if not self.poller.paused:
+            self._wake.set()
+
+    def action_focus_detail(self) -> None:
+        self.query_one(JsonTree).focus()
+
+    def action_focus_list(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        self.list_view.focus()
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        focused = self.focused
+        if isinstance(focused, GenerationList):
+            screen.maximize(self.query_one("#list-pane"), container=False)
+        elif focused is not None:
+            screen.maximize(self.detail, container=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Refresh now", "Poll the API now (r)", self.action_refresh)
+        yield SystemCommand(
+            "Pause / resume polling", "Stop or restart polling (p)", self.action_pause
+        )
+        yield SystemCommand("Help", "Keys and the color legend (?)", self.action_help)
+        yield SystemCommand("Inspect", "Focus the detail tree (tab)", self.action_focus_detail)
+        yield SystemCommand(
+            "Back to list", "Focus the generations list (esc)", self.action_focus_list
+        )
+        yield SystemCommand("Zoom pane", "Maximize the focused pane (z)", self.action_zoom)
+        yield SystemCommand("Go to newest", "First generation (g)", self.list_view.action_first)
+        yield SystemCommand(
+            "Go to oldest loaded", "Last generation (G)", self.list_view.action_last
+        )

@@ -1,0 +1,29 @@
+"""Start the monitor from parsed flags: settings, demo simulator, client, App."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..commands.connect import connect
+from ..commands.list_cmd import filters_from_args
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from .app import HedraApp
+
+    filters = filters_from_args(args)
+    with connect(args) as conn:
+        client = conn.client()
+        source = "demo simulator" if conn.demo else conn.base_url
+        app = HedraApp(
+            client,
+            interval=conn.settings.interval,
+            stall_after=conn.settings.stall_after,
+            credits_every=conn.settings.credits_every,
+            source=source,
+            filters=filters,
+        )
+        os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+        result = app.run()
+    return 0 if result is None else int(result)

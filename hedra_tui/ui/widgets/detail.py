@@ -1,0 +1,176 @@
+"""The detail pane: summary of the highlighted generation, its progress and its full JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import ProgressBar, Static
+
+from ...api.sanitize import display
+from ...state.derive import advice_for, format_age, format_duration
+from ...state.store import Row, Store
+from ..cells import eta_text
+from ..palette import GROUP_ICONS, Palette, status_icon
+from .json_tree import JsonTree
+
+
+def progress_text(
+    row: Row, store: Store, palette: Palette, now: datetime, stall_after: float
+) -> Text:
+    """One line that changes by itself over time: progress, ETA countdown, stall mark."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if not (row.in_flight or row.status == "complete"):
+        return text
+    text.append("progress ", style="dim")
+    text.append(f"{row.progress * 100:.0f}%  ")
+    stalled = store.is_stalled(row, now, stall_after)
+    eta = eta_text(row, now, stalled=stalled)
+    if eta:
+        text.append("ETA ", style="dim")
+        text.append(eta, style=palette.stalled if stalled else "")
+        if row.eta_at is not None and not stalled:
+            text.append(f" (at {row.eta_at:%H:%M:%S}Z)", style="dim")
+    if stalled:
+        idle = (now - row.progress_changed_at).total_seconds()
+        text.append(f"  no progress for {format_duration(idle)}", style="dim")
+    return text
+
+
+def summary_text(row: Row, store: Store, palette: Palette, now: datetime) -> Text:
+    """Everything a person asks about one job, as plain ``Text`` (never markup)."""
+    gen = row.gen
+    text = Text(no_wrap=False, overflow="fold")
+
+    def field(label: str, value: str, style: str | object = "") -> None:
+        text.append(f"{label} ", style="dim")
+        text.append(value, style=style)  # type: ignore[arg-type]
+        text.append("  ")
+
+    field("id", display(row.id, max_len=64))
+    text.append("\n")
+    field("status", f"{status_icon(row.status)} {row.status_text}", palette.for_status(row.status))
+    field("type", row.type_text)
+    model = store.model_label(row)
+    if model:
+        field("model", model)
+    text.append("\n")
+    if row.credits is not None:
+        field("credits", str(row.credits))
+    if row.created is not None:
+        field("created", f"{row.created:%Y-%m-%d %H:%M:%S}Z ({format_age(row.created, now)} ago)")
+    text.append("\n")
+    if row.error_code is not None:
+        style = palette.for_group(row.error_group)
+        icon = GROUP_ICONS.get(row.error_group, "?") if row.error_group else "?"
+        group = row.error_group.value if row.error_group else ""
+        text.append(f"{icon} {row.error_text}", style=style)
+        if row.reason_code:
+            text.append(f" / {display(row.reason_code, max_len=40)}", style=style)
+        text.append(f"  [{group}] ", style="dim")
+        text.append(advice_for(row.error_code, row.reason_code), style="italic")
+        text.append("\n")
+        err = gen.error
+        message = err.message if err is not None else (gen.error_message or "")
+        if message:
+            text.append(display(message, multiline=True, max_len=1000) + "\n")
+        if err is not None:
+            if err.param:
+                field("param", display(err.param, max_len=80))
+            if err.credits_needed is not None or err.credits_available is not None:
+                need = "?" if err.credits_needed is None else str(err.credits_needed)
+                have = "?" if err.credits_available is None else str(err.credits_available)
+                field("credits needed", f"{need} / available {have}")
+            if err.param or err.credits_needed is not None or err.credits_available is not None:
+                text.append("\n")
+            for violation in (err.violations or [])[:10]:
+                where = display(violation.get("field", "?"), max_len=60)
+                what = display(violation.get("message", ""), max_len=200)
+                text.append(f"  • {where}: ", style="bold")
+                text.append(f"{what}\n")
+    if row.prompt_text:
+        text.append("prompt ", style="dim")
+        text.append(display(row.prompt_text, max_len=600))
+        text.append("\n")
+    if gen.parse_issues:
+        text.append(f"⚠ {len(gen.parse_issues)} field(s) did not match the spec: ", style="dim")
+        text.append(display("; ".join(gen.parse_issues), max_len=300), style="dim")
+    text.rstrip()
+    return text
+
+
+class DetailPane(Vertical):
+    """Summary, progress bar and JSON tree of one generation."""
+
+    DEFAULT_CSS = """
+    DetailPane { height: 1fr; }
+    DetailPane > #detail-summary { height: auto; max-height: 12; padding: 0 1; }
+    DetailPane > #detail-eta { height: 1; padding: 0 1; }
+    DetailPane > ProgressBar { height: 1; padding: 0 1; }
+    DetailPane > ProgressBar.-hidden { display: none; }
+    DetailPane > JsonTree { height: 1fr; }
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime],
+        stall_after: float,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.clock = clock
+        self.stall_after = stall_after
+        self.palette: Palette | None = None
+        self.gen_id: str | None = None
+        self._shown: tuple[object, ...] | None = None
+        self._eta_shown: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text("Select a generation (j/k), enter to inspect.", style="dim"), id="detail-summary"
+        )
+        yield Static("", id="detail-eta")
+        yield ProgressBar(total=100, show_eta=False, id="detail-progress", classes="-hidden")
+        yield JsonTree(id="detail-tree")
+
+    def show(self, gen_id: str | None) -> None:
+        self.gen_id = gen_id
+        self.refresh_detail()
+
+    def refresh_detail(self) -> None:
+        """Repaint from the store; a no-op when nothing visible changed."""
+        if self.palette is None:
+            return
+        row = self.store.get(self.gen_id) if self.gen_id else None
+        now = self.clock()
+        summary = self.query_one("#detail-summary", Static)
+        eta_line = self.query_one("#detail-eta", Static)
+        bar = self.query_one("#detail-progress", ProgressBar)
+        tree = self.query_one(JsonTree)
+        if row is None:
+            key: tuple[object, ...] = (None,)
+            if key != self._shown:
+                self._shown = key
+                summary.update(Text("Select a generation (j/k), enter to inspect.", style="dim"))
+                bar.add_class("-hidden")
+                eta_line.update("")
+            return
+        line = progress_text(row, self.store, self.palette, now, self.stall_after)
+        if line.plain != self._eta_shown:
+            self._eta_shown = line.plain
+            eta_line.update(line)
+        text = summary_text(row, self.store, self.palette, now)
+        key = (row.id, row.version, text.plain)
+        if key == self._shown:
+            return
+        self._shown = key
+        summary.update(text)
+        bar.set_class(not (row.in_flight or row.status == "complete"), "-hidden")
+        bar.update(total=100, progress=round(row.progress * 100, 1))
+        tree.show(row.id, f"generation {row.id}", row.gen.raw, expand=("input", "error", "asset"))

@@ -1,0 +1,363 @@
+"""The generations list: a virtual list on the Line API that draws only visible rows.
+
+Rows are rendered into cached ``Strip`` objects keyed by everything that shows in
+them (row version, width, cursor, ETA/age text), so a poll that changes five jobs
+repaints five lines, and the once-a-second tick repaints only lines whose ETA or age
+text actually changed.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...state.derive import format_age
+from ...state.store import Row, Store
+from ..cells import Column, bar, eta_text, fit, layout, percent
+from ..palette import GROUP_ICONS, Palette, status_icon
+
+CACHE_SIZE = 2048
+LOAD_MORE_MARGIN = 30
+
+
+class GenerationList(ScrollView, can_focus=True):
+    """Newest-first list of generations with a keyboard cursor and a sticky header."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor(1)", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor(-1)", "Up", show=False, id="list.up"),
+        Binding("g,home", "first", "Top", show=False, id="list.top"),
+        Binding("G,end", "last", "Bottom", show=False, id="list.bottom"),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="list.page_down"),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="list.page_up"),
+        Binding("enter", "select", "Details", id="list.select"),
+    ]
+
+    DEFAULT_CSS = """
+    GenerationList {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        overflow-x: hidden;
+    }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another generation (or to none)."""
+
+        def __init__(self, gen_id: str | None) -> None:
+            super().__init__()
+            self.gen_id = gen_id
+
+    class Selected(Message):
+        """Enter on a row: the user wants its details."""
+
+        def __init__(self, gen_id: str) -> None:
+            super().__init__()
+            self.gen_id = gen_id
+
+    class NeedMore(Message):
+        """The cursor or the viewport came near the end of what is loaded."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime],
+        stall_after: float,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.store = store
+        self.clock = clock
+        self.stall_after = stall_after
+        self.ids: Sequence[str] = store.order
+        self.cursor = 0
+        self.cursor_id: str | None = None
+        self.palette: Palette | None = None
+        self._palette_version = 0
+        self._cache: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
+        self._drawn: dict[int, tuple[object, ...]] = {}  # screen line -> cache key drawn there
+        self._seen_version = -1
+        self.status_note = ""  # shown in the header line's right corner (e.g. "loading…")
+
+    # -- data ------------------------------------------------------------------------
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self._palette_version += 1
+        self._cache.clear()
+        self.refresh()
+
+    def set_ids(self, ids: Sequence[str]) -> None:
+        """Show these ids (a filtered/sorted view of the store), keeping the cursor's job."""
+        self.ids = ids
+        self._sync_order(force=True)
+
+    def rows_changed(self, changed: set[str]) -> None:
+        """Repaint what a poll changed: only visible lines of changed rows, unless rows moved."""
+        if self._sync_order():
+            return
+        if not changed:
+            return
+        top = self._top_index()
+        for line in range(1, self.size.height):
+            index = top + line - 1
+            if index >= len(self.ids):
+                break
+            if self.ids[index] in changed:
+                self.refresh_line(line + self.scroll_offset.y)
+
+    def _sync_order(self, force: bool = False) -> bool:
+        """Re-anchor the cursor after the order changed; True when a full repaint was made."""
+        if not force and self._seen_version == self.store.version:
+            return False
+        self._seen_version = self.store.version
+        old_cursor = self.cursor
+        if self.cursor_id is not None:
+            index = self._index_of(self.cursor_id)
+            if index is not None:
+                self.cursor = index
+        self.cursor = max(0, min(self.cursor, len(self.ids) - 1))
+        self.virtual_size = Size(self.size.width, len(self.ids) + 1)
+        if self.scroll_offset.y > 0 and self.cursor != old_cursor:
+            # keep the view still around the cursor when rows arrive above it
+            self.scroll_to(y=max(0, self.scroll_offset.y + self.cursor - old_cursor), animate=False)
+        self._set_cursor(self.cursor, announce=self.cursor_id is None)
+        self.refresh()
+        return True
+
+    def _index_of(self, gen_id: str) -> int | None:
+        if self.ids is self.store.order:
+            return self.store.index_of(gen_id)
+        try:
+            return self.ids.index(gen_id)  # type: ignore[union-attr]
+        except ValueError:
+            return None
+
+    # -- ticking ----------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Once a second: repaint lines whose time-dependent text (ETA, age) changed."""
+        if self.palette is None:
+            return
+        now = self.clock()
+        top = self._top_index()
+        width = self.scrollable_content_region.width
+        for line in range(1, self.size.height):
+            index = top + line - 1
+            if index >= len(self.ids):
+                break
+            key = self._key(index, width, now)
+            if self._drawn.get(line) != key:
+                self.refresh_line(line + self.scroll_offset.y)
+
+    # -- cursor -------------------------------------------------------------------------
+
+    def _set_cursor(self, index: int, *, announce: bool = True) -> None:
+        if not self.ids:
+            self.cursor = 0
+            if self.cursor_id is not None:
+                self.cursor_id = None
+                self.post_message(self.Highlighted(None))
+            return
+        index = max(0, min(index, len(self.ids) - 1))
+        old = self.cursor
+        self.cursor = index
+        new_id = self.ids[index]
+        changed = new_id != self.cursor_id
+        self.cursor_id = new_id
+        self._scroll_cursor_into_view()
+        self.refresh_line(old + 1)
+        self.refresh_line(index + 1)
+        if changed and announce:
+            self.post_message(self.Highlighted(new_id))
+        if not self.store.exhausted and index >= len(self.ids) - LOAD_MORE_MARGIN:
+            self.post_message(self.NeedMore())
+
+    def _scroll_cursor_into_view(self) -> None:
+        visible = max(self.size.height - 1, 1)
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
+
+    def action_cursor(self, delta: int) -> None:
+        self._set_cursor(self.cursor + delta)
+
+    def action_first(self) -> None:
+        self._set_cursor(0)
+
+    def action_last(self) -> None:
+        self._set_cursor(len(self.ids) - 1)
+
+    def action_page(self, direction: int) -> None:
+        self._set_cursor(self.cursor + direction * max(self.size.height - 2, 1))
+
+    def select_id(self, gen_id: str) -> bool:
+        index = self._index_of(gen_id)
+        if index is None:
+            return False
+        self._set_cursor(index)
+        return True
+
+    def action_select(self) -> None:
+        if self.cursor_id is not None:
+            self.post_message(self.Selected(self.cursor_id))
+
+    def _on_click(self, event: events.Click) -> None:
+        line = event.y
+        if line >= 1:
+            self._set_cursor(self._top_index() + line - 1)
+        if event.chain >= 2 and self.cursor_id is not None:
+            self.post_message(self.Selected(self.cursor_id))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if not self.store.exhausted and self._top_index() + self.size.height >= len(self.ids) - 5:
+            self.post_message(self.NeedMore())
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.ids) + 1)
+        self._cache.clear()
+
+    def on_focus(self) -> None:
+        self.refresh_line(self.cursor + 1)
+
+    def on_blur(self) -> None:
+        self.refresh_line(self.cursor + 1)
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _top_index(self) -> int:
+        return int(self.scroll_offset.y)
+
+    def _key(self, index: int, width: int, now: datetime) -> tuple[object, ...]:
+        row = self.store.rows[self.ids[index]]
+        stalled = self.store.is_stalled(row, now, self.stall_after)
+        return (
+            row.id,
+            row.version,
+            width,
+            index == self.cursor,
+            self.has_focus,
+            eta_text(row, now, stalled=stalled),
+            format_age(row.created, now),
+            self._palette_version,
+        )
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if self.palette is None or width <= 0:
+            return Strip.blank(width)
+        if y == 0:
+            return self._header(width)
+        index = self._top_index() + y - 1
+        if index >= len(self.ids):
+            self._drawn.pop(y, None)
+            return Strip.blank(width)
+        now = self.clock()
+        key = self._key(index, width, now)
+        self._drawn[y] = key
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(self.store.rows[self.ids[index]], width, key)
+            self._cache[key] = strip
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return strip
+
+    def _header(self, width: int) -> Strip:
+        assert self.palette is not None
+        style = self.palette.header
+        segments: list[Segment] = []
+        for i, (col, w) in enumerate(layout(width)):
+            if i:
+                segments.append(Segment(" ", style))
+            title = col.title.rjust(w) if col.right else col.title
+            segments.append(Segment(fit(title, w), style))
+        strip = Strip(segments)
+        if self.status_note:
+            note = f" {self.status_note} "
+            strip = strip.crop(0, max(width - len(note), 0)).extend_cell_length(width - len(note))
+            strip = Strip([*strip, Segment(note, self.palette.muted)])
+        return strip.adjust_cell_length(width)
+
+    def _render_row(self, row: Row, width: int, key: tuple[object, ...]) -> Strip:
+        palette = self.palette
+        assert palette is not None
+        is_cursor, focused, eta, age = key[3], key[4], key[5], key[6]
+        base = Style()
+        if is_cursor:
+            base = palette.cursor if focused else palette.cursor_blurred
+        status_style = palette.for_status(row.status)
+        segments: list[Segment] = []
+        for i, (col, w) in enumerate(layout(width)):
+            if i:
+                segments.append(Segment(" ", base))
+            segments.extend(self._cell(row, col, w, status_style, eta, age, base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _cell(
+        self,
+        row: Row,
+        col: Column,
+        w: int,
+        status_style: Style,
+        eta: object,
+        age: object,
+        base: Style,
+    ) -> list[Segment]:
+        palette = self.palette
+        assert palette is not None
+        key = col.key
+        if key == "status":
+            return [
+                Segment(fit(f"{status_icon(row.status)} {row.status_text}", w), base + status_style)
+            ]
+        if key == "type":
+            return [Segment(fit(row.type_text, w), base)]
+        if key == "prompt":
+            return [Segment(fit(row.prompt_text, w), base)]
+        if key == "model":
+            return [Segment(fit(self.store.model_label(row), w), base + palette.muted)]
+        if key == "progress":
+            if row.status == "error" or not (row.in_flight or row.status == "complete"):
+                return [Segment(" " * w, base)]
+            done, todo = bar(row.progress, w)
+            return [Segment(done, base + status_style), Segment(todo, base + palette.bar_todo)]
+        if key == "pct":
+            text = percent(row.progress) if row.in_flight or row.status == "complete" else ""
+            return [Segment(text.rjust(w)[:w], base)]
+        if key == "eta":
+            style = base + palette.stalled if eta == "stalled?" else base
+            return [Segment(fit(str(eta), w), style)]
+        if key == "age":
+            return [Segment(str(age).rjust(w)[:w], base + palette.muted)]
+        if key == "credits":
+            text = "" if row.credits is None else str(row.credits)
+            return [Segment(fit(text.rjust(w), w), base)]
+        if key == "error":
+            if row.error_code is None:
+                return [Segment(" " * w, base)]
+            icon = GROUP_ICONS.get(row.error_group, "?") if row.error_group else "?"
+            return [
+                Segment(
+                    fit(f"{icon} {row.error_text}", w), base + palette.for_group(row.error_group)
+                )
+            ]
+        return [Segment(" " * w, base)]

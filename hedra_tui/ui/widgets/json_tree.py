@@ -1,0 +1,185 @@
+"""A lazy tree of a JSON value: children are built when a node is expanded.
+
+Unlike ``Tree.add_json`` it never parses keys or values as markup (labels are ``Text``),
+sanitizes every string, shows each leaf's type, and adds huge containers a chunk at a
+time, so a 100k-element array or a 200-level nesting costs only what is opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from ...api.sanitize import display
+
+CHUNK = 200
+VALUE_MAX = 300
+KEY_MAX = 80
+
+
+@dataclass
+class JsonNode:
+    """What a tree node stands for: a path into the document and its value."""
+
+    path: tuple[str | int, ...]
+    value: Any
+    start: int = 0  # for a "more" node: where the next chunk starts
+    more: bool = False
+    loaded: bool = False
+    children_keys: list[Any] = field(default_factory=list)
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def leaf_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + display(value, max_len=VALUE_MAX) + '"'
+    return display(repr(value), max_len=VALUE_MAX)
+
+
+def node_label(key: str | int | None, value: Any) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if key is not None:
+        shown = f"[{key}]" if isinstance(key, int) else display(key, max_len=KEY_MAX)
+        text.append(shown, style="bold")
+        text.append(": ")
+    if isinstance(value, dict):
+        text.append(f"{{{len(value)}}}", style="dim")
+    elif isinstance(value, list):
+        text.append(f"[{len(value)}]", style="dim")
+    else:
+        text.append(leaf_text(value))
+        text.append(f"  {type_name(value)}", style="dim italic")
+    return text
+
+
+class JsonTree(Tree[JsonNode]):
+    """Keyboard-navigable tree of one JSON document; expansion survives data refreshes."""
+
+    DEFAULT_CSS = """
+    JsonTree { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(Text("(nothing selected)"), id=id, classes=classes)
+        self.show_root = True
+        self.guide_depth = 2
+        self._expanded: set[tuple[str | int, ...]] = set()
+        self._doc_id: object = None
+        self._doc: Any = None
+
+    def show(
+        self, doc_id: object, label: str, document: Any, *, expand: tuple[str, ...] = ()
+    ) -> None:
+        """Display ``document``; for the same ``doc_id`` keep what the user had expanded."""
+        if doc_id == self._doc_id and document == self._doc:
+            return
+        if doc_id != self._doc_id:
+            self._expanded = {(), *((k,) for k in expand)}
+        cursor_path = None
+        if doc_id == self._doc_id and self.cursor_node is not None and self.cursor_node.data:
+            cursor_path = self.cursor_node.data.path
+        self._doc_id = doc_id
+        self._doc = document
+        self.clear()
+        root = self.root
+        root.set_label(Text(display(label, max_len=120), style="bold"))
+        root.data = JsonNode((), document)
+        self._populate(root)
+        root.expand()
+        self._restore(root)
+        if cursor_path is not None:
+            self._move_cursor_to(cursor_path)
+
+    def _restore(self, node: TreeNode[JsonNode]) -> None:
+        for child in node.children:
+            data = child.data
+            if data is not None and not data.more and data.path in self._expanded:
+                self._populate(child)
+                child.expand()
+                self._restore(child)
+
+    def _move_cursor_to(self, path: tuple[str | int, ...]) -> None:
+        def walk(node: TreeNode[JsonNode]) -> TreeNode[JsonNode] | None:
+            if node.data is not None and node.data.path == path:
+                return node
+            for child in node.children:
+                found = walk(child)
+                if found is not None:
+                    return found
+            return None
+
+        found = walk(self.root)
+        if found is not None and found.line >= 0:
+            self.cursor_line = found.line
+
+    def _populate(self, node: TreeNode[JsonNode], start: int = 0) -> None:
+        data = node.data
+        if data is None or (data.loaded and not start):
+            return
+        data.loaded = True
+        value = data.value
+        items: list[tuple[str | int, Any]]
+        if isinstance(value, dict):
+            keys = list(value.keys())
+            items = [(k, value[k]) for k in keys[start : start + CHUNK]]
+            total = len(keys)
+        elif isinstance(value, list):
+            items = list(enumerate(value[start : start + CHUNK], start))
+            total = len(value)
+        else:
+            return
+        for key, child in items:
+            path = (*data.path, key)
+            label = node_label(key, child)
+            if isinstance(child, dict | list) and child:
+                node.add(label, JsonNode(path, child), allow_expand=True)
+            else:
+                node.add_leaf(label, JsonNode(path, child))
+        end = start + len(items)
+        if end < total:
+            more = Text(f"… {total - end} more (enter to load)", style="dim italic")
+            node.add(more, JsonNode(data.path, value, start=end, more=True), allow_expand=True)
+
+    def _on_tree_node_expanded(self, event: Tree.NodeExpanded[JsonNode]) -> None:
+        node = event.node
+        data = node.data
+        if data is None:
+            return
+        if data.more:
+            parent = node.parent
+            node.remove()
+            if parent is not None:
+                self._populate(parent, start=data.start)
+            return
+        self._expanded.add(data.path)
+        self._populate(node)
+
+    def _on_tree_node_collapsed(self, event: Tree.NodeCollapsed[JsonNode]) -> None:
+        data = event.node.data
+        if data is not None:
+            self._expanded.discard(data.path)

@@ -1,0 +1,133 @@
+"""The status line and the error banner: small widgets that repaint only when their text changes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ...api.models import GenerationStatus
+from ...state.poller import ConnState, Health
+from ..palette import Palette, status_icon
+
+_ORDER = (
+    GenerationStatus.QUEUED,
+    GenerationStatus.PROCESSING,
+    GenerationStatus.FINALIZING,
+    GenerationStatus.COMPLETE,
+    GenerationStatus.ERROR,
+)
+_STATE_ICON = {
+    ConnState.CONNECTING: "…",
+    ConnState.LIVE: "●",
+    ConnState.RETRYING: "⟳",
+    ConnState.AUTH_FAILED: "⚠",
+    ConnState.PAUSED: "⏸",
+}
+
+
+def compact(n: int) -> str:
+    if n < 10_000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+class TextLine(Widget):
+    """A one-line widget showing a ``Text``; setting the same text again costs nothing."""
+
+    DEFAULT_CSS = """
+    TextLine { height: 1; width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._text = Text()
+
+    def set_text(self, text: Text) -> None:
+        if text.plain == self._text.plain and text.spans == self._text.spans:
+            return
+        self._text = text
+        self.refresh()
+
+    def render(self) -> Text:
+        return self._text
+
+
+def status_line(
+    *,
+    health: Health,
+    paused: bool,
+    counts: Counter[str],
+    stalled: int,
+    credits: int | None,
+    palette: Palette,
+    width: int,
+    source: str,
+    loading: str = "",
+) -> Text:
+    """Connection state, last good refresh, counts by status, stalls, credits."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    state = ConnState.PAUSED if paused else health.state
+    state_style = {
+        ConnState.LIVE: palette.for_status(GenerationStatus.COMPLETE),
+        ConnState.RETRYING: palette.stalled,
+        ConnState.AUTH_FAILED: palette.for_status(GenerationStatus.ERROR),
+    }.get(state, palette.muted)
+    label = state.value
+    if state in (ConnState.RETRYING, ConnState.AUTH_FAILED) and health.last_ok is not None:
+        label += " · stale"
+    text.append(f"{_STATE_ICON[state]} {label}", style=state_style)
+    if health.last_ok is not None:
+        text.append(f"  {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
+    wide = width >= 110
+    for status in _ORDER:
+        n = counts.get(status, 0)
+        text.append("  ")
+        text.append(
+            f"{status_icon(status)}{' ' if wide else ''}{compact(n)}",
+            style=palette.for_status(status),
+        )
+        if wide:
+            text.append(f" {status.value}", style=palette.muted)
+    other = sum(n for s, n in counts.items() if s not in _ORDER)
+    if other:
+        text.append(f"  ?{other}{' other' if wide else ''}", style=palette.unknown_status)
+    if stalled:
+        text.append(f"  ⚠ {stalled} stalled?", style=palette.stalled)
+    if credits is not None:
+        text.append("  credits " if wide else "  cr ", style=palette.muted)
+        text.append(f"{credits:,}")
+    if loading:
+        text.append(f"  {loading}", style=palette.muted)
+    if width >= 140:
+        text.append(f"  {source}", style=palette.muted)
+    return text
+
+
+def banner_line(
+    health: Health, paused: bool, palette: Palette, now: datetime, retry_at: datetime | None
+) -> Text:
+    """What is wrong and what happens next; empty when all is well."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if paused:
+        text.append("⏸ paused: press p to resume polling (r polls once)", style=palette.muted)
+        return text
+    if health.error is None:
+        return text
+    style = palette.for_status(GenerationStatus.ERROR)
+    text.append("✗ ", style=style)
+    text.append(health.error, style=style)
+    if health.last_ok is not None:
+        text.append(
+            f" · showing data from {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted
+        )
+    if health.state is ConnState.AUTH_FAILED:
+        text.append(" · fix HEDRA_API_KEY", style=palette.muted)
+    if retry_at is not None:
+        left = max(0, round((retry_at - now).total_seconds()))
+        text.append(f" · retrying in {left}s (r: now)", style=palette.muted)
+    return text

@@ -1,0 +1,98 @@
+"""Settings precedence, key handling and transport safety."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from hedra_tui.api.errors import ConfigError
+from hedra_tui.api.security import check_key_transport
+from hedra_tui.config import config_file_warnings, load_settings
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEDRA_TUI_CONFIG", str(tmp_path / "config.toml"))
+    for name in list(os.environ):
+        if name.startswith("HEDRA_") and name != "HEDRA_TUI_CONFIG":
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def test_defaults_point_at_the_real_api():
+    s = load_settings()
+    assert s.base_url == "https://api.hedra.com/web-app/public"
+    assert s.api_key is None
+    assert s.interval == 3.0
+
+
+def test_flag_beats_env_beats_dotenv_beats_config_file(isolated, monkeypatch):
+    (isolated / "config.toml").write_text('interval = 7\ntimeout = 7\nbase_url = "https://c"\n')
+    (isolated / ".env").write_text("HEDRA_INTERVAL=6\nHEDRA_TIMEOUT=6\n")
+    monkeypatch.setenv("HEDRA_INTERVAL", "5")
+    s = load_settings(interval=4)
+    assert s.interval == 4
+    assert s.timeout == 6
+    assert s.base_url == "https://c"
+    assert load_settings().interval == 5
+
+
+def test_key_from_env_then_dotenv_then_config_file(isolated, monkeypatch):
+    (isolated / "config.toml").write_text('api_key = "from-file"\n')
+    assert load_settings().api_key.get_secret_value() == "from-file"
+    (isolated / ".env").write_text("HEDRA_API_KEY=from-dotenv\n")
+    assert load_settings().api_key.get_secret_value() == "from-dotenv"
+    monkeypatch.setenv("HEDRA_API_KEY", "from-env")
+    assert load_settings().api_key.get_secret_value() == "from-env"
+
+
+def test_key_never_shows_in_repr_or_str(monkeypatch):
+    monkeypatch.setenv("HEDRA_API_KEY", "sk-secret-123")
+    s = load_settings()
+    assert "sk-secret-123" not in repr(s)
+    assert "sk-secret-123" not in str(s)
+    assert "sk-secret-123" not in s.model_dump_json()
+
+
+def test_broken_config_file_names_the_file_and_line(isolated):
+    (isolated / "config.toml").write_text("interval = 3\ntimeout = \n")
+    with pytest.raises(ConfigError, match=r"config\.toml.*line 2"):
+        load_settings()
+
+
+def test_bad_value_gives_one_line_reason(isolated):
+    (isolated / "config.toml").write_text("interval = 0.01\n")
+    with pytest.raises(ConfigError, match="interval"):
+        load_settings()
+
+
+def test_world_readable_config_with_key_warns(isolated):
+    path = isolated / "config.toml"
+    path.write_text('api_key = "k"\n')
+    path.chmod(0o644)
+    assert "chmod 600" in config_file_warnings(path)[0]
+    path.chmod(0o600)
+    assert config_file_warnings(path) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.hedra.com/web-app/public",
+        "http://127.0.0.1:8765",
+        "http://localhost:1",
+        "http://[::1]:9",
+    ],
+)
+def test_key_may_go_over_https_or_to_loopback(url):
+    check_key_transport(url)
+
+
+def test_key_is_refused_over_plain_http_to_a_remote_host():
+    with pytest.raises(ConfigError, match="--allow-insecure"):
+        check_key_transport("http://api.example.com")
+    check_key_transport("http://api.example.com", allow_insecure=True)
+    with pytest.raises(ConfigError):
+        check_key_transport("ftp://x")
