@@ -148,6 +148,10 @@ class HedraApp(App[int]):
     def _layout_for(self, width: int, height: int) -> None:
         self.screen.set_class(width >= WIDE, "-wide")
         self.screen.set_class(height < SHORT, "-short")
+        panel = self.inflight
+        panel.max_lines = 3 if height < SHORT else 6
+        panel.lines = []  # force a re-layout of the panel
+        panel.update_rows()
 
     def _on_theme_change(self) -> None:
         self._apply_palette()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
 from ...api.sanitize import display
@@ -25,8 +25,6 @@ def progress_text(
     text = Text(no_wrap=True, overflow="ellipsis")
     if not (row.in_flight or row.status == "complete"):
         return text
-    text.append("progress ", style="dim")
-    text.append(f"{row.progress * 100:.0f}%  ")
     stalled = store.is_stalled(row, now, stall_after)
     eta = eta_text(row, now, stalled=stalled)
     if eta:
@@ -108,9 +106,10 @@ class DetailPane(Vertical):
     DEFAULT_CSS = """
     DetailPane { height: 1fr; }
     DetailPane > #detail-summary { height: auto; max-height: 12; padding: 0 1; }
-    DetailPane > #detail-eta { height: 1; padding: 0 1; }
-    DetailPane > ProgressBar { height: 1; padding: 0 1; }
-    DetailPane > ProgressBar.-hidden { display: none; }
+    DetailPane #detail-progress-row { height: 1; padding: 0 1; }
+    DetailPane #detail-eta { height: 1; width: 1fr; margin-left: 1; }
+    DetailPane ProgressBar { height: 1; width: auto; }
+    DetailPane ProgressBar.-hidden { display: none; }
     DetailPane > JsonTree { height: 1fr; }
     """
 
@@ -135,8 +134,9 @@ class DetailPane(Vertical):
         yield Static(
             Text("Select a generation (j/k), enter to inspect.", style="dim"), id="detail-summary"
         )
-        yield Static("", id="detail-eta")
-        yield ProgressBar(total=100, show_eta=False, id="detail-progress", classes="-hidden")
+        with Horizontal(id="detail-progress-row"):
+            yield ProgressBar(total=100, show_eta=False, id="detail-progress", classes="-hidden")
+            yield Static("", id="detail-eta")
         yield JsonTree(id="detail-tree")
 
     def show(self, gen_id: str | None) -> None:

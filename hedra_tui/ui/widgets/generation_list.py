@@ -352,7 +352,9 @@ class GenerationList(ScrollView, can_focus=True):
             text = "" if row.credits is None else str(row.credits)
             return [Segment(fit(text.rjust(w), w), base)]
         if key == "error":
-            if row.error_code is None:
+            # an error object on a finished-ok job (the doc example has one) is shown in the
+            # detail pane only; the list column is for jobs that failed or look wrong
+            if row.error_code is None or row.status == "complete":
                 return [Segment(" " * w, base)]
             icon = GROUP_ICONS.get(row.error_group, "?") if row.error_group else "?"
             return [

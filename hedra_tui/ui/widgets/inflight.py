@@ -42,6 +42,7 @@ class InFlightPanel(ScrollView):
         self.lines: list[str] = []
         self._drawn: dict[int, tuple[object, ...]] = {}
         self._lingering: dict[str, datetime] = {}
+        self.max_lines = 6
 
     def note_finished(self, ids: set[str]) -> None:
         now = self.clock()
@@ -62,7 +63,7 @@ class InFlightPanel(ScrollView):
             self.lines = lines
             self.virtual_size = Size(self.size.width, len(lines))
             if grew:
-                self.styles.height = min(len(lines), 8) + 2 if lines else 3
+                self.styles.height = min(len(lines), self.max_lines) + 2 if lines else 3
             self.border_title = f"In flight: {len(active)}" + (
                 f" · finished {len(done)}" if done else ""
             )

@@ -1,0 +1,335 @@
+"""The simulator's HTTP face: the v2 endpoints, the /_sim control endpoints, and faults."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections import Counter, deque
+from datetime import datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import data
+from .faults import FaultPlan
+from .world import SimWorld
+
+ASSET_BYTES = 64 * 1024
+_HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
+    b"<h1>502 Bad Gateway</h1><p>upstream connect error</p></body></html>"
+)
+
+
+class Stats:
+    """Requests seen per endpoint, for requests-per-cycle assertions."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.ids_requested = 0
+        self.log: deque[dict[str, Any]] = deque(maxlen=200)
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.ids_requested = 0
+        self.log.clear()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests),
+            "ids_requested": self.ids_requested,
+            "total": sum(self.requests.values()),
+            "log": list(self.log),
+        }
+
+
+def endpoint_of(path: str) -> str:
+    if path.startswith("/generations/") and path.endswith("/status"):
+        return "/generations/{id}/status"
+    return path
+
+
+def _validation_error(loc: str, msg: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": [{"loc": ["query", loc], "msg": msg, "type": "value_error"}]}, status_code=422
+    )
+
+
+def _parse_dt(text: str) -> float:
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        from datetime import UTC
+
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -> ASGIApp:
+    """The ASGI app: Starlette routes wrapped in the auth/fault/stats middleware."""
+
+    async def list_generations(request: Request) -> Response:
+        q = request.query_params
+        try:
+            limit = int(q.get("limit", "100"))
+        except ValueError:
+            return _validation_error("limit", "Input should be a valid integer")
+        if not 1 <= limit <= 100:
+            return _validation_error("limit", "Input should be between 1 and 100")
+        try:
+            offset = int(q.get("offset", "0"))
+        except ValueError:
+            return _validation_error("offset", "Input should be a valid integer")
+        if offset < 0:
+            return _validation_error("offset", "Input should be greater than or equal to 0")
+        bounds: dict[str, float | None] = {}
+        for name in ("created_before", "created_after"):
+            raw = q.get(name)
+            try:
+                bounds[name] = _parse_dt(raw) if raw else None
+            except ValueError:
+                return _validation_error(name, "Input should be a valid datetime")
+        ids = None
+        if q.get("ids") is not None:
+            ids = [i.strip() for i in q["ids"].split(",") if i.strip()]
+            stats.ids_requested += len(ids)
+        items = world.query(
+            type=q.get("type") or None,
+            created_before=bounds["created_before"],
+            created_after=bounds["created_after"],
+            prompt_query=q.get("prompt_query") or None,
+            agent_thread_id=q.get("agent_thread_id") or None,
+            ids=ids,
+            limit=limit,
+            offset=offset,
+        )
+        return JSONResponse({"page_info": {"limit": limit, "offset": offset}, "data": items})
+
+    async def get_status(request: Request) -> Response:
+        gen_id = request.path_params["generation_id"]
+        with world.lock:
+            job = world.by_id.get(gen_id)
+            if job is None or job.created > world.now():
+                return JSONResponse({"detail": "Generation not found"}, status_code=404)
+            return JSONResponse(world.status_payload(job))
+
+    async def get_credits(request: Request) -> Response:
+        return JSONResponse(world.credits())
+
+    async def list_models(request: Request) -> Response:
+        models = data.models_payload()
+        types = request.query_params.getlist("types")
+        if types:
+            models = [m for m in models if m["type"] in types]
+        return JSONResponse(models)
+
+    # -- control ------------------------------------------------------------------------
+
+    async def sim_faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            faults.clear()
+            return JSONResponse({"fault": None})
+        body = await request.json()
+        try:
+            fault = faults.set(
+                str(body["mode"]),
+                count=body.get("count"),
+                duration=body.get("duration"),
+                path=body.get("path"),
+                retry_after=float(body.get("retry_after") or 2),
+                delay=float(body.get("delay") or 30),
+            )
+        except (KeyError, ValueError) as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        if "latency" in body:
+            faults.latency = float(body["latency"])
+        return JSONResponse({"fault": fault.__dict__})
+
+    async def sim_latency(request: Request) -> Response:
+        faults.latency = float((await request.json()).get("seconds", 0))
+        return JSONResponse({"latency": faults.latency})
+
+    async def sim_stats(request: Request) -> Response:
+        if request.method == "POST":
+            stats.reset()
+        return JSONResponse(stats.as_json())
+
+    async def sim_advance(request: Request) -> Response:
+        world.advance(float((await request.json()).get("seconds", 0)))
+        return JSONResponse(world.summary())
+
+    async def sim_inject(request: Request) -> Response:
+        return JSONResponse(world.inject(await request.json()))
+
+    async def sim_inflight(request: Request) -> Response:
+        ids = world.add_inflight(int((await request.json()).get("count", 1)))
+        return JSONResponse({"ids": ids})
+
+    async def sim_world(request: Request) -> Response:
+        return JSONResponse(world.summary())
+
+    async def sim_asset(request: Request) -> Response:
+        gen_id = request.path_params["gen_id"]
+        seed = hashlib.sha256(gen_id.encode()).digest()
+        body = (seed * (ASSET_BYTES // len(seed) + 1))[:ASSET_BYTES]
+        return Response(body, media_type="application/octet-stream")
+
+    routes = [
+        Route("/generations", list_generations),
+        Route("/generations/{generation_id}/status", get_status),
+        Route("/billing/credits", get_credits),
+        Route("/models", list_models),
+        Route("/_sim/faults", sim_faults, methods=["POST", "DELETE"]),
+        Route("/_sim/latency", sim_latency, methods=["POST"]),
+        Route("/_sim/stats", sim_stats, methods=["GET"]),
+        Route("/_sim/stats/reset", sim_stats, methods=["POST"]),
+        Route("/_sim/advance", sim_advance, methods=["POST"]),
+        Route("/_sim/generations", sim_inject, methods=["POST"]),
+        Route("/_sim/inflight", sim_inflight, methods=["POST"]),
+        Route("/_sim/world", sim_world, methods=["GET"]),
+        Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
+    ]
+    inner = Starlette(routes=routes)
+    return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats)
+
+
+async def _send_json(
+    send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] = ()
+) -> None:  # type: ignore[assignment]
+    payload = json.dumps(body).encode()
+    await _send_raw(send, status, payload, b"application/json", headers)
+
+
+async def _send_raw(
+    send: Send,
+    status: int,
+    payload: bytes,
+    kind: bytes,
+    headers: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class ApiMiddleware:
+    """Auth, statistics, latency and faults for the API paths (``/_sim/*`` is exempt)."""
+
+    def __init__(self, app: ASGIApp, *, api_key: str, faults: FaultPlan, stats: Stats) -> None:
+        self.app = app
+        self.api_key = api_key
+        self.faults = faults
+        self.stats = stats
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_sim/"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        self.stats.requests[endpoint_of(path)] += 1
+        status_box = {"status": 0}
+
+        async def counting_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status_box["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, counting_send, send)
+        finally:
+            self.stats.log.append(
+                {
+                    "path": path,
+                    "query": scope.get("query_string", b"").decode("latin-1")[:300],
+                    "status": status_box["status"],
+                }
+            )
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, raw_send: Send) -> None:
+        if self.faults.latency:
+            await asyncio.sleep(self.faults.latency)
+        fault = self.faults.take(scope["path"])
+        if fault is not None:
+            await self._apply(fault, scope, receive, send, raw_send)
+            return
+        headers = dict(scope.get("headers") or [])
+        if headers.get(b"x-api-key", b"").decode("latin-1") != self.api_key:
+            await _send_json(send, 401, {"detail": "Invalid or missing API key"})
+            return
+        await self.app(scope, receive, send)
+
+    async def _apply(
+        self, fault: Any, scope: Scope, receive: Receive, send: Send, raw_send: Send
+    ) -> None:
+        mode = fault.mode
+        if mode in ("500", "503"):
+            detail = "Internal Server Error" if mode == "500" else "Service temporarily unavailable"
+            await _send_json(send, int(mode), {"detail": detail})
+        elif mode == "429":
+            retry = f"{fault.retry_after:g}".encode()
+            await _send_json(
+                send, 429, {"detail": "Rate limit exceeded"}, [(b"retry-after", retry)]
+            )
+        elif mode == "401":
+            await _send_json(send, 401, {"detail": "Invalid or missing API key"})
+        elif mode == "html":
+            await _send_raw(send, 502, _HTML_PAGE, b"text/html; charset=utf-8")
+        elif mode == "invalid_json":
+            await _send_raw(
+                send,
+                200,
+                b'{"page_info": {"limit": 1, "offset": 0}, "data": [',
+                b"application/json",
+            )
+        elif mode == "slow":
+            await asyncio.sleep(fault.delay)
+            await self.app(scope, receive, send)
+        elif mode == "truncated":
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"4096"),
+                    ],
+                }
+            )
+            await send(
+                {"type": "http.response.body", "body": b'{"page_info": {"limit"', "more_body": True}
+            )
+            _abort(raw_send)
+        elif mode == "drop" and not _abort(raw_send):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"10")],
+                }
+            )
+            raise ConnectionAbortedError("simulated drop")
+
+
+def _abort(send: Send) -> bool:
+    """Close the TCP connection under this request at once (uvicorn's cycle holds the transport)."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        return False
+    transport.abort()
+    return True

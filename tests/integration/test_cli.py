@@ -1,0 +1,121 @@
+"""The `hedra-tui` command line, run as a real process against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from hedra_tui.cli import main
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: str | None = None):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "hedra_tui", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def sim_env(sim, tmp_path):
+    return {
+        "HEDRA_BASE_URL": sim.base_url,
+        "HEDRA_API_KEY": sim.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+
+
+def test_list_prints_a_table_of_generations(sim_env, tmp_path):
+    result = run_cli("list", "--limit", "7", env=sim_env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split()[:3] == ["ID", "STATUS", "TYPE"]
+    assert len(lines) == 8
+
+
+def test_list_json_prints_one_object_per_line(sim_env, tmp_path):
+    result = run_cli("list", "--limit", "150", "--json", env=sim_env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objects) == 150
+    assert len({o["id"] for o in objects}) == 150
+
+
+def test_list_with_filters(sim_env, tmp_path):
+    result = run_cli(
+        "list",
+        "--type",
+        "image",
+        "--created-after",
+        "400d",
+        "--json",
+        env=sim_env,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert all(json.loads(line)["type"] == "image" for line in result.stdout.splitlines())
+
+
+def test_list_with_a_rejected_key_says_401_in_one_line(sim_env, tmp_path):
+    env = {**sim_env, "HEDRA_API_KEY": "sk-nope-123"}
+    result = run_cli("list", env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert "401" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "sk-nope-123" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_list_without_a_key_explains_how_to_set_it(tmp_path):
+    env = {"HEDRA_TUI_CONFIG": str(tmp_path / "none.toml")}
+    result = run_cli("list", env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert "HEDRA_API_KEY" in result.stderr and "--demo" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_refuses_plain_http_to_a_remote_host(tmp_path):
+    env = {
+        "HEDRA_API_KEY": "k",
+        "HEDRA_BASE_URL": "http://api.example.com",
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = run_cli("list", env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert "--allow-insecure" in result.stderr
+
+
+def test_list_when_the_api_is_down_fails_with_a_network_message(tmp_path):
+    env = {
+        "HEDRA_API_KEY": "k",
+        "HEDRA_BASE_URL": "http://127.0.0.1:9",
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = run_cli("list", "--timeout", "1", env=env, cwd=str(tmp_path))
+    assert result.returncode == 1
+    assert "cannot reach" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_demo_needs_no_key(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEDRA_TUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("HEDRA_API_KEY", raising=False)
+    assert main(["--demo", "--count", "50", "list", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 4
+
+
+def test_bad_time_filter_is_a_usage_error(sim_env, tmp_path):
+    result = run_cli("list", "--created-after", "someday", env=sim_env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
