@@ -103,14 +103,13 @@ def format_duration(seconds: float) -> str:
 
 
 def format_age(created: datetime | None, now: datetime) -> str:
-    """Relative age: 12s, 5m, 3h, 2d, 7w (coarse on purpose: it changes rarely)."""
+    """Relative age: <1m, 5m, 3h, 2d, 7w (coarse on purpose: it changes rarely, so a
+    monitor left open does not repaint ages every second)."""
     if created is None:
         return "?"
     s = (now - created).total_seconds()
-    if s < 0:
-        return "now"
     if s < 60:
-        return f"{int(s)}s"
+        return "<1m"
     if s < 3600:
         return f"{int(s // 60)}m"
     if s < 86400:

@@ -17,7 +17,7 @@ from typing import Any
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -31,7 +31,7 @@ from .widgets.detail import DetailPane
 from .widgets.generation_list import GenerationList
 from .widgets.inflight import InFlightPanel
 from .widgets.json_tree import JsonTree
-from .widgets.status import TextLine, banner_line, status_line
+from .widgets.status import TextLine, banner_line, counts_text, credits_text, state_text
 
 WIDE = 150
 SHORT = 30
@@ -91,7 +91,11 @@ class HedraApp(App[int]):
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield TextLine(id="status")
+        with Horizontal(id="status"):
+            # three small widgets: each repaints alone when its own text changes
+            yield TextLine(id="status-state")
+            yield TextLine(id="status-counts")
+            yield TextLine(id="status-credits")
         yield TextLine(id="banner")
         with Container(id="main"):
             with Vertical(id="list-pane"):
@@ -121,6 +125,7 @@ class HedraApp(App[int]):
     def on_mount(self) -> None:
         self._apply_palette()
         self.query_one("#list-pane").border_title = "Generations"
+        self.query_one("#list-pane").border_subtitle = self.source
         self.query_one("#detail").border_title = "Detail"
         self.inflight.border_title = "In flight"
         self.list_view.focus()
@@ -150,8 +155,6 @@ class HedraApp(App[int]):
         self.screen.set_class(height < SHORT, "-short")
         panel = self.inflight
         panel.max_lines = 3 if height < SHORT else 6
-        panel.lines = []  # force a re-layout of the panel
-        panel.update_rows()
 
     def _on_theme_change(self) -> None:
         self._apply_palette()
@@ -216,18 +219,21 @@ class HedraApp(App[int]):
             if self.store.is_stalled(self.store.rows[i], now, self.stall_after)
         )
         credits = self.poller.credits.remaining if self.poller.credits else None
-        self.query_one("#status", TextLine).set_text(
-            status_line(
-                health=self.poller.health,
-                paused=self.poller.paused,
+        width = self.size.width
+        self.query_one("#status-state", TextLine).set_text(
+            state_text(self.poller.health, self.poller.paused, self.palette)
+        )
+        self.query_one("#status-counts", TextLine).set_text(
+            counts_text(
                 counts=self.store.counts(),
                 stalled=stalled,
-                credits=credits,
                 palette=self.palette,
-                width=self.size.width,
-                source=self.source,
+                width=width,
                 loading="loading older…" if self._loading_older else "",
             )
+        )
+        self.query_one("#status-credits", TextLine).set_text(
+            credits_text(credits, self.palette, wide=width >= 110)
         )
         banner = self.query_one("#banner", TextLine)
         retry_at = self._next_poll_at if self.poller.health.error else None

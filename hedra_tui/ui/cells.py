@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from ..state.derive import format_duration
 from ..state.store import Row
 
 _PARTIAL = " ▏▎▍▌▋▊▉"
+ETA_SECONDS_BELOW = 60  # a second-by-second countdown only for the last minute
 
 
 def bar(progress: float, width: int) -> tuple[str, str]:
@@ -38,6 +40,9 @@ def eta_text(row: Row, now: datetime, *, stalled: bool) -> str:
     left = (row.eta_at - now).total_seconds()
     if left <= 0:
         return "due"
+    if left >= ETA_SECONDS_BELOW:
+        # far from done: whole minutes (rounded up), so the cell changes once a minute
+        return f"~{math.ceil(left / 60)}m"
     return format_duration(left)
 
 
@@ -59,14 +64,17 @@ class Column:
     right: bool = False
 
 
+# The columns that change by themselves (ETA every second, progress every poll) come
+# first: Textual rewrites a changed line from its left edge up to the last changed cell,
+# so keeping them left keeps a monitor that is left open cheap over SSH.
 COLUMNS: tuple[Column, ...] = (
     Column("status", "STATUS", 12),
+    Column("eta", "ETA", 8),
+    Column("pct", "%", 4, right=True),
+    Column("progress", "PROGRESS", 12, min_total=100),
     Column("type", "TYPE", 6),
     Column("prompt", "PROMPT", 0),
     Column("model", "MODEL", 14, min_total=110),
-    Column("progress", "PROGRESS", 12, min_total=100),
-    Column("pct", "%", 4, right=True),
-    Column("eta", "ETA", 8),
     Column("age", "AGE", 4, right=True),
     Column("credits", "CR", 5, min_total=100, right=True),
     Column("error", "ERROR", 18, min_total=70),

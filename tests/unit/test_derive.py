@@ -79,7 +79,8 @@ def test_format_duration(seconds, text):
 
 
 def test_format_age_is_coarse():
-    assert format_age(NOW - timedelta(seconds=5), NOW) == "5s"
+    assert format_age(NOW - timedelta(seconds=5), NOW) == "<1m"
+    assert format_age(NOW + timedelta(seconds=5), NOW) == "<1m"
     assert format_age(NOW - timedelta(minutes=5), NOW) == "5m"
     assert format_age(NOW - timedelta(hours=5), NOW) == "5h"
     assert format_age(NOW - timedelta(days=5), NOW) == "5d"

@@ -16,6 +16,7 @@ from ...state.store import Row, Store
 from ..cells import eta_text
 from ..palette import GROUP_ICONS, Palette, status_icon
 from .json_tree import JsonTree
+from .status import TextLine
 
 
 def progress_text(
@@ -107,7 +108,7 @@ class DetailPane(Vertical):
     DetailPane { height: 1fr; }
     DetailPane > #detail-summary { height: auto; max-height: 12; padding: 0 1; }
     DetailPane #detail-progress-row { height: 1; padding: 0 1; }
-    DetailPane #detail-eta { height: 1; width: 1fr; margin-left: 1; }
+    DetailPane #detail-eta { height: 1; width: 44; margin-left: 1; }
     DetailPane ProgressBar { height: 1; width: auto; }
     DetailPane ProgressBar.-hidden { display: none; }
     DetailPane > JsonTree { height: 1fr; }
@@ -128,7 +129,7 @@ class DetailPane(Vertical):
         self.palette: Palette | None = None
         self.gen_id: str | None = None
         self._shown: tuple[object, ...] | None = None
-        self._eta_shown: str | None = None
+        self._summary_lines = -1
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -136,7 +137,7 @@ class DetailPane(Vertical):
         )
         with Horizontal(id="detail-progress-row"):
             yield ProgressBar(total=100, show_eta=False, id="detail-progress", classes="-hidden")
-            yield Static("", id="detail-eta")
+            yield TextLine(id="detail-eta")
         yield JsonTree(id="detail-tree")
 
     def show(self, gen_id: str | None) -> None:
@@ -150,7 +151,7 @@ class DetailPane(Vertical):
         row = self.store.get(self.gen_id) if self.gen_id else None
         now = self.clock()
         summary = self.query_one("#detail-summary", Static)
-        eta_line = self.query_one("#detail-eta", Static)
+        eta_line = self.query_one("#detail-eta", TextLine)
         bar = self.query_one("#detail-progress", ProgressBar)
         tree = self.query_one(JsonTree)
         if row is None:
@@ -159,18 +160,20 @@ class DetailPane(Vertical):
                 self._shown = key
                 summary.update(Text("Select a generation (j/k), enter to inspect.", style="dim"))
                 bar.add_class("-hidden")
-                eta_line.update("")
+                eta_line.set_text(Text())
             return
         line = progress_text(row, self.store, self.palette, now, self.stall_after)
-        if line.plain != self._eta_shown:
-            self._eta_shown = line.plain
-            eta_line.update(line)
+        eta_line.set_text(line)
         text = summary_text(row, self.store, self.palette, now)
         key = (row.id, row.version, text.plain)
         if key == self._shown:
             return
         self._shown = key
-        summary.update(text)
+        # lay the screen out again only when the summary's height changes
+        width = max(summary.content_region.width, 1)
+        lines = len(text.wrap(self.app.console, width))
+        summary.update(text, layout=lines != self._summary_lines)
+        self._summary_lines = lines
         bar.set_class(not (row.in_flight or row.status == "complete"), "-hidden")
         bar.update(total=100, progress=round(row.progress * 100, 1))
         tree.show(row.id, f"generation {row.id}", row.gen.raw, expand=("input", "error", "asset"))

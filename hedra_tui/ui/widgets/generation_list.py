@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -87,8 +87,9 @@ class GenerationList(ScrollView, can_focus=True):
         self.cursor_id: str | None = None
         self.palette: Palette | None = None
         self._palette_version = 0
-        self._cache: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
-        self._drawn: dict[int, tuple[object, ...]] = {}  # screen line -> cache key drawn there
+        self._cache: OrderedDict[object, Strip] = OrderedDict()
+        # screen line -> (head, cell keys) of what was drawn there, to refresh only what changed
+        self._drawn: dict[int, tuple[tuple[object, ...], tuple[object, ...]]] = {}
         self._seen_version = -1
         self.status_note = ""  # shown in the header line's right corner (e.g. "loading…")
 
@@ -109,15 +110,8 @@ class GenerationList(ScrollView, can_focus=True):
         """Repaint what a poll changed: only visible lines of changed rows, unless rows moved."""
         if self._sync_order():
             return
-        if not changed:
-            return
-        top = self._top_index()
-        for line in range(1, self.size.height):
-            index = top + line - 1
-            if index >= len(self.ids):
-                break
-            if self.ids[index] in changed:
-                self.refresh_line(line + self.scroll_offset.y)
+        if changed:
+            self._repaint_visible()
 
     def _sync_order(self, force: bool = False) -> bool:
         """Re-anchor the cursor after the order changed; True when a full repaint was made."""
@@ -149,19 +143,36 @@ class GenerationList(ScrollView, can_focus=True):
     # -- ticking ----------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: repaint lines whose time-dependent text (ETA, age) changed."""
+        """Once a second: repaint the cells whose time-dependent text (ETA, age) changed."""
+        self._repaint_visible()
+
+    def _repaint_visible(self) -> None:
+        """Refresh what differs from what is on screen: whole lines, or single cells."""
         if self.palette is None:
             return
         now = self.clock()
         top = self._top_index()
         width = self.scrollable_content_region.width
+        spans = self._spans(width)
         for line in range(1, self.size.height):
             index = top + line - 1
             if index >= len(self.ids):
                 break
-            key = self._key(index, width, now)
-            if self._drawn.get(line) != key:
+            drawn = self._drawn.get(line)
+            if drawn is None:
+                continue  # never drawn: the next full render paints it
+            head, cells = self._state(index, width, now)
+            if head != drawn[0]:
                 self.refresh_line(line + self.scroll_offset.y)
+                continue
+            # Textual rewrites a line from its left edge to the end of the dirty region,
+            # so one region up to the last changed cell costs the least
+            end = 0
+            for (x, w), old, new in zip(spans, drawn[1], cells, strict=True):
+                if old != new:
+                    end = x + w
+            if end:
+                self.refresh(Region(0, line, end, 1))
 
     # -- cursor -------------------------------------------------------------------------
 
@@ -244,19 +255,48 @@ class GenerationList(ScrollView, can_focus=True):
     def _top_index(self) -> int:
         return int(self.scroll_offset.y)
 
-    def _key(self, index: int, width: int, now: datetime) -> tuple[object, ...]:
+    def _spans(self, width: int) -> list[tuple[int, int]]:
+        """(x, width) of each visible column."""
+        out = []
+        x = 0
+        for _col, w in layout(width):
+            out.append((x, w))
+            x += w + 1
+        return out
+
+    def _state(
+        self, index: int, width: int, now: datetime
+    ) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """What a line shows: a head (row, cursor, focus, theme, width) and one key per cell."""
         row = self.store.rows[self.ids[index]]
+        head = (row.id, index == self.cursor, self.has_focus, self._palette_version, width)
         stalled = self.store.is_stalled(row, now, self.stall_after)
-        return (
-            row.id,
-            row.version,
-            width,
-            index == self.cursor,
-            self.has_focus,
-            eta_text(row, now, stalled=stalled),
-            format_age(row.created, now),
-            self._palette_version,
+        return head, tuple(
+            self._cell_key(row, col.key, w, now, stalled) for col, w in layout(width)
         )
+
+    def _cell_key(self, row: Row, key: str, w: int, now: datetime, stalled: bool) -> object:
+        if key == "status":
+            return row.status_text
+        if key == "type":
+            return row.type_text
+        if key == "prompt":
+            return row.prompt_text
+        if key == "model":
+            return self.store.model_label(row)
+        if key == "progress":
+            return (row.status, round(row.progress * w * 8))
+        if key == "pct":
+            return (row.status, percent(row.progress))
+        if key == "eta":
+            return eta_text(row, now, stalled=stalled)
+        if key == "age":
+            return format_age(row.created, now)
+        if key == "credits":
+            return row.credits
+        if key == "error":
+            return (row.error_text, row.error_group, row.status)
+        return None
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -269,11 +309,11 @@ class GenerationList(ScrollView, can_focus=True):
             self._drawn.pop(y, None)
             return Strip.blank(width)
         now = self.clock()
-        key = self._key(index, width, now)
+        key = self._state(index, width, now)
         self._drawn[y] = key
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(self.store.rows[self.ids[index]], width, key)
+            strip = self._render_row(self.store.rows[self.ids[index]], width, key[0][1], now)
             self._cache[key] = strip
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -297,13 +337,15 @@ class GenerationList(ScrollView, can_focus=True):
             strip = Strip([*strip, Segment(note, self.palette.muted)])
         return strip.adjust_cell_length(width)
 
-    def _render_row(self, row: Row, width: int, key: tuple[object, ...]) -> Strip:
+    def _render_row(self, row: Row, width: int, is_cursor: object, now: datetime) -> Strip:
         palette = self.palette
         assert palette is not None
-        is_cursor, focused, eta, age = key[3], key[4], key[5], key[6]
+        stalled = self.store.is_stalled(row, now, self.stall_after)
+        eta = eta_text(row, now, stalled=stalled)
+        age = format_age(row.created, now)
         base = Style()
         if is_cursor:
-            base = palette.cursor if focused else palette.cursor_blurred
+            base = palette.cursor if self.has_focus else palette.cursor_blurred
         status_style = palette.for_status(row.status)
         segments: list[Segment] = []
         for i, (col, w) in enumerate(layout(width)):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -17,13 +17,15 @@ from ..palette import Palette, status_icon
 
 LINGER_SECONDS = 10.0
 BAR_WIDTH = 20
+# where the live cells of a line end: ETA, percentage, then the bar (+ its width)
+CELL_ENDS = (3 + 8, 3 + 8 + 6, 3 + 8 + 6)
 
 
 class InFlightPanel(ScrollView):
     """One line per job in flight (newest first), then the just-finished ones."""
 
     DEFAULT_CSS = """
-    InFlightPanel { height: auto; max-height: 10; overflow-x: hidden; scrollbar-size-vertical: 1; }
+    InFlightPanel { height: 8; overflow-x: hidden; scrollbar-size-vertical: 1; }
     """
 
     def __init__(
@@ -40,9 +42,19 @@ class InFlightPanel(ScrollView):
         self.stall_after = stall_after
         self.palette: Palette | None = None
         self.lines: list[str] = []
-        self._drawn: dict[int, tuple[object, ...]] = {}
+        self._drawn: dict[int, tuple[tuple[object, ...], tuple[object, ...]]] = {}
         self._lingering: dict[str, datetime] = {}
-        self.max_lines = 6
+        self._max_lines = 6
+
+    @property
+    def max_lines(self) -> int:
+        return self._max_lines
+
+    @max_lines.setter
+    def max_lines(self, value: int) -> None:
+        # a fixed height: resizing the panel as jobs come and go would relayout the screen
+        self._max_lines = value
+        self.styles.height = value + 2
 
     def note_finished(self, ids: set[str]) -> None:
         now = self.clock()
@@ -50,28 +62,41 @@ class InFlightPanel(ScrollView):
             self._lingering[gen_id] = now
 
     def update_rows(self) -> None:
-        """Recompute which jobs are listed; repaint only lines whose content changed."""
+        """Recompute which jobs are listed; repaint only lines whose content changed.
+
+        Lines are slot-stable: a job keeps its line while it is in flight and while it
+        lingers after finishing, and a new job takes the line of one that left, so the
+        panel does not scroll (and repaint) every time a job arrives or ends.
+        """
         now = self.clock()
         for gen_id, at in list(self._lingering.items()):
             if (now - at).total_seconds() > LINGER_SECONDS:
                 del self._lingering[gen_id]
         active = self.store.in_flight_ids()
-        done = sorted(self._lingering, key=lambda i: self._lingering[i], reverse=True)
-        lines = active + [i for i in done if i not in active]
+        keep = set(active) | set(self._lingering)
+        placed = set(self.lines)
+        newcomers = [i for i in reversed(active) if i not in placed]  # oldest first
+        lines: list[str] = []
+        for gen_id in self.lines:
+            if gen_id in keep:
+                lines.append(gen_id)
+            elif newcomers:
+                lines.append(newcomers.pop(0))
+        lines.extend(newcomers)
         if lines != self.lines:
-            grew = len(lines) != len(self.lines)
+            old = self.lines
             self.lines = lines
-            self.virtual_size = Size(self.size.width, len(lines))
-            if grew:
-                self.styles.height = min(len(lines), self.max_lines) + 2 if lines else 3
-            self.border_title = f"In flight: {len(active)}" + (
-                f" · finished {len(done)}" if done else ""
-            )
-            self.refresh()
-        else:
-            self.tick()
+            if len(lines) != len(old):
+                self.virtual_size = Size(self.size.width, len(lines))
+                self.refresh()
+            else:
+                for index, (a, b) in enumerate(zip(old, lines, strict=True)):
+                    if a != b:
+                        self.refresh_line(index)
+        self.tick()
 
     def tick(self) -> None:
+        """Repaint lines whose job changed, or only the ETA cell when just the countdown moved."""
         now = self.clock()
         width = self.scrollable_content_region.width
         top = int(self.scroll_offset.y)
@@ -79,15 +104,40 @@ class InFlightPanel(ScrollView):
             index = top + y
             if index >= len(self.lines):
                 break
-            if self._drawn.get(y) != self._key(self.lines[index], now, width):
+            drawn = self._drawn.get(y)
+            if drawn is None:
+                continue
+            head, cells = self._key(self.lines[index], now, width)
+            if head != drawn[0]:
                 self.refresh_line(index)
+            elif cells != drawn[1]:
+                # Textual rewrites a line from its left edge to the last dirty cell anyway:
+                # mark up to the last cell that changed (ETA, percentage or bar)
+                pairs = enumerate(zip(cells, drawn[1], strict=True))
+                last = max(i for i, (a, b) in pairs if a != b)
+                ends = (CELL_ENDS[0], CELL_ENDS[1], CELL_ENDS[2] + self._bar_width(width))
+                self.refresh(Region(0, y, ends[last], 1))
 
-    def _key(self, gen_id: str, now: datetime, width: int) -> tuple[object, ...]:
+    @staticmethod
+    def _bar_width(width: int) -> int:
+        return BAR_WIDTH if width >= 70 else 10
+
+    def _key(
+        self, gen_id: str, now: datetime, width: int
+    ) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """A line's head (job, status, width, theme) and its live cells (ETA, %, bar)."""
         row = self.store.rows.get(gen_id)
         if row is None:
-            return (gen_id,)
+            return (gen_id,), ()
         stalled = self.store.is_stalled(row, now, self.stall_after)
-        return (gen_id, row.version, width, eta_text(row, now, stalled=stalled), stalled)
+        head = (gen_id, row.status, row.prompt_text, width, stalled, id(self.palette))
+        bar_w = self._bar_width(width)
+        cells = (
+            eta_text(row, now, stalled=stalled),
+            percent(row.progress),
+            round(row.progress * bar_w * 8),
+        )
+        return head, cells
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -105,24 +155,28 @@ class InFlightPanel(ScrollView):
         self._drawn[y] = key
         if row is None:
             return Strip.blank(width)
-        return self._render(row, width, key[3] if len(key) > 3 else "", palette)
+        return self._render(row, width, key[1][0] if key[1] else "", palette)
 
     def _render(self, row: Row, width: int, eta: object, palette: Palette) -> Strip:
+        # icon, ETA and percentage first: the countdown repaints only the line's first cells
         style = palette.for_status(row.status)
-        bar_w = BAR_WIDTH if width >= 70 else 10
+        bar_w = self._bar_width(width)
+        icon = Segment(f" {status_icon(row.status)} ", style)
         if row.in_flight:
             done, todo = bar(row.progress, bar_w)
-            tail = f" {percent(row.progress)} {eta!s:>8} "
-            right = [
+            eta_style = palette.stalled if eta == "stalled?" else Style()
+            live = [
+                Segment(f"{eta!s:>8}", eta_style),
+                Segment(f" {percent(row.progress)} "),
                 Segment(done, style),
                 Segment(todo, palette.bar_todo),
-                Segment(tail, palette.stalled if eta == "stalled?" else Style()),
             ]
         else:
             word = "done" if row.status == "complete" else (row.error_text or row.status_text)
-            right = [Segment(fit(f"{status_icon(row.status)} {word}", bar_w + 15), style)]
-        used = sum(len(s.text) for s in right)
-        head = f"{status_icon(row.status)} {row.type_text[:6]:<6} "
-        prompt_w = max(width - used - len(head) - 1, 4)
-        left = [Segment(head, style), Segment(fit(row.prompt_text or row.id, prompt_w))]
-        return Strip([*left, Segment(" "), *right]).adjust_cell_length(width)
+            live = [Segment(fit(word, 8 + 6 + bar_w), style)]
+        head = f"  {row.type_text[:6]:<6} "
+        used = 3 + 8 + 6 + bar_w + len(head)
+        prompt = fit(row.prompt_text or row.id, max(width - used, 4))
+        return Strip(
+            [icon, *live, Segment(head, palette.muted), Segment(prompt)]
+        ).adjust_cell_length(width)

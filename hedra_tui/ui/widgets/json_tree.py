@@ -98,6 +98,10 @@ class JsonTree(Tree[JsonNode]):
         """Display ``document``; for the same ``doc_id`` keep what the user had expanded."""
         if doc_id == self._doc_id and document == self._doc:
             return
+        if doc_id == self._doc_id and self._update_in_place(self.root, document):
+            # same shape: only the changed leaves were relabelled (one line each)
+            self._doc = document
+            return
         if doc_id != self._doc_id:
             self._expanded = {(), *((k,) for k in expand)}
         cursor_path = None
@@ -114,6 +118,42 @@ class JsonTree(Tree[JsonNode]):
         self._restore(root)
         if cursor_path is not None:
             self._move_cursor_to(cursor_path)
+
+    def _update_in_place(self, node: TreeNode[JsonNode], value: Any) -> bool:
+        """Relabel changed leaves under ``node``; False when the shape changed (rebuild)."""
+        data = node.data
+        if data is None:
+            return False
+        old = data.value
+        if isinstance(old, dict) != isinstance(value, dict) or isinstance(old, list) != isinstance(
+            value, list
+        ):
+            return False
+        if isinstance(value, dict) and list(value) != list(old):
+            return False
+        if isinstance(value, list) and len(value) != len(old):
+            return False
+        data.value = value
+        if not data.loaded:
+            return True
+        for child in node.children:
+            cd = child.data
+            if cd is None or cd.more:
+                if cd is not None:
+                    cd.value = value
+                continue
+            key = cd.path[-1]
+            new = value[key]  # type: ignore[index]
+            if isinstance(new, dict | list) or isinstance(cd.value, dict | list):
+                if bool(new) != bool(cd.value):
+                    return False  # an empty container became non-empty (or back)
+                if not self._update_in_place(child, new):
+                    return False
+                child.set_label(node_label(key, new))
+            elif new != cd.value or type(new) is not type(cd.value):
+                cd.value = new
+                child.set_label(node_label(key, new))
+        return True
 
     def _restore(self, node: TreeNode[JsonNode]) -> None:
         for child in node.children:

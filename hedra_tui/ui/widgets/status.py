@@ -57,19 +57,8 @@ class TextLine(Widget):
         return self._text
 
 
-def status_line(
-    *,
-    health: Health,
-    paused: bool,
-    counts: Counter[str],
-    stalled: int,
-    credits: int | None,
-    palette: Palette,
-    width: int,
-    source: str,
-    loading: str = "",
-) -> Text:
-    """Connection state, last good refresh, counts by status, stalls, credits."""
+def state_text(health: Health, paused: bool, palette: Palette) -> Text:
+    """Connection state and the time of the last good refresh."""
     text = Text(no_wrap=True, overflow="ellipsis")
     state = ConnState.PAUSED if paused else health.state
     state_style = {
@@ -82,29 +71,45 @@ def status_line(
         label += " · stale"
     text.append(f"{_STATE_ICON[state]} {label}", style=state_style)
     if health.last_ok is not None:
-        text.append(f"  {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
+        text.append(f" {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
+    return text
+
+
+def counts_text(
+    *,
+    counts: Counter[str],
+    stalled: int,
+    palette: Palette,
+    width: int,
+    loading: str = "",
+) -> Text:
+    """Counts by status, stalled jobs, and what is loading."""
+    text = Text(no_wrap=True, overflow="ellipsis")
     wide = width >= 110
     for status in _ORDER:
         n = counts.get(status, 0)
-        text.append("  ")
         text.append(
             f"{status_icon(status)}{' ' if wide else ''}{compact(n)}",
             style=palette.for_status(status),
         )
         if wide:
             text.append(f" {status.value}", style=palette.muted)
+        text.append("  ")
     other = sum(n for s, n in counts.items() if s not in _ORDER)
     if other:
-        text.append(f"  ?{other}{' other' if wide else ''}", style=palette.unknown_status)
+        text.append(f"?{other}{' other' if wide else ''}  ", style=palette.unknown_status)
     if stalled:
-        text.append(f"  ⚠ {stalled} stalled?", style=palette.stalled)
-    if credits is not None:
-        text.append("  credits " if wide else "  cr ", style=palette.muted)
-        text.append(f"{credits:,}")
+        text.append(f"⚠ {stalled} stalled?  ", style=palette.stalled)
     if loading:
-        text.append(f"  {loading}", style=palette.muted)
-    if width >= 140:
-        text.append(f"  {source}", style=palette.muted)
+        text.append(loading, style=palette.muted)
+    return text
+
+
+def credits_text(credits: int | None, palette: Palette, *, wide: bool) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis", justify="right")
+    if credits is not None:
+        text.append("credits " if wide else "cr ", style=palette.muted)
+        text.append(f"{credits:,}")
     return text
 
 
