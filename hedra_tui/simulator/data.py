@@ -148,7 +148,7 @@ KINDS: tuple[tuple[str, str, int], ...] = (
     ("audio", "text_to_speech", 12),
     ("audio", "text_to_sound", 5),
     ("voice", "voice_clone", 4),
-    ("text", "assets_to_image_text_prompt", 4),
+    ("text", "video", 4),  # as in the doc example: a text result of a video request
 )
 
 # (ErrorCode, weight, transient)
