@@ -17,7 +17,9 @@ from .helpers import add_inflight, advance, clear_faults, control, inject, set_f
 
 
 def _spec() -> dict[str, Any]:
-    return json.loads(resources.files("hedra_tui.spec").joinpath("hedra-openapi-v2.json").read_text())
+    return json.loads(
+        resources.files("hedra_tui.spec").joinpath("hedra-openapi-v2.json").read_text()
+    )
 
 
 SPEC = _spec()
@@ -67,11 +69,21 @@ def test_all_five_asset_types_and_error_extras_appear():
     assert {"text", "image", "audio", "video", "voice"} <= {g["type"] for g in all_items}
     errors = [g["error"] for g in all_items if g.get("error")]
     codes = {e["type"] for e in errors}
-    assert {"MODERATION_FAILED", "INSUFFICIENT_BALANCE", "INVALID_ARGUMENT", "UNAVAILABLE", "INTERNAL"} <= codes
+    assert {
+        "MODERATION_FAILED",
+        "INSUFFICIENT_BALANCE",
+        "INVALID_ARGUMENT",
+        "UNAVAILABLE",
+        "INTERNAL",
+    } <= codes
     assert any(e.get("reason_code") == "MODERATION_LIKENESS" for e in errors)
     assert all("credits_needed" in e for e in errors if e["type"] == "INSUFFICIENT_BALANCE")
-    assert all(e.get("param") and e.get("violations") for e in errors if e["type"] == "INVALID_ARGUMENT")
-    assert any(g.get("error_message") and not g.get("error") for g in all_items if g["status"] == "error")
+    assert all(
+        e.get("param") and e.get("violations") for e in errors if e["type"] == "INVALID_ARGUMENT"
+    )
+    assert any(
+        g.get("error_message") and not g.get("error") for g in all_items if g["status"] == "error"
+    )
     assert items
 
 
@@ -232,7 +244,13 @@ def test_injected_generation_is_served_verbatim(sim_factory):
 def test_add_inflight_creates_jobs_in_flight(sim_factory):
     s = sim_factory(count=5, inflight=0, arrivals=False)
     add_inflight(s, 150)
-    assert sum(control(s, "GET", "/_sim/world")["by_status"].get(k, 0) for k in ("queued", "processing")) == 150
+    assert (
+        sum(
+            control(s, "GET", "/_sim/world")["by_status"].get(k, 0)
+            for k in ("queued", "processing")
+        )
+        == 150
+    )
 
 
 def test_assets_are_served_as_bytes(sim):
