@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -91,9 +92,21 @@ class SimServer:
         asyncio.run(self._server.serve(sockets=[self._sock]))
 
     def serve_forever(self) -> None:
-        """Serve in this thread until Ctrl+C / SIGTERM (uvicorn handles the signals)."""
-        self._server.config.install_signal_handlers = True  # type: ignore[attr-defined]
-        self._run()
+        """Serve until Ctrl+C or SIGTERM, then stop cleanly (the caller exits 0)."""
+        stop = threading.Event()
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            self.start()
+            while not stop.wait(0.5):
+                if self._thread is None or not self._thread.is_alive():
+                    break
+        finally:
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def stop(self) -> None:
         self._server.should_exit = True

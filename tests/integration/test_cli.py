@@ -119,3 +119,49 @@ def test_bad_time_filter_is_a_usage_error(sim_env, tmp_path):
     result = run_cli("list", "--created-after", "someday", env=sim_env, cwd=str(tmp_path))
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_sim_command_serves_until_terminated_and_list_reads_it(tmp_path):
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hedra_tui", "sim", "--port", str(port), "--count", "100"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        banner = ""
+        deadline = time.monotonic() + 20
+        while "HEDRA_BASE_URL" not in banner and time.monotonic() < deadline:
+            banner += proc.stdout.readline()
+        assert f"HEDRA_BASE_URL=http://127.0.0.1:{port}" in banner
+        result = run_cli(
+            "list",
+            "--limit",
+            "5",
+            env={
+                "HEDRA_BASE_URL": f"http://127.0.0.1:{port}",
+                "HEDRA_API_KEY": "sk-hedra-demo-0000",
+                "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+            },
+            cwd=str(tmp_path),
+        )
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.strip().splitlines()) == 6
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_sim_refuses_a_public_address_without_the_flag():
+    result = run_cli("sim", "--host", "0.0.0.0")
+    assert result.returncode == 2
+    assert "--public" in result.stderr
