@@ -19,7 +19,7 @@ from typing import Any
 
 from ..api.client import IDS_PER_REQUEST, MAX_PAGE_SIZE, HedraClient
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
-from ..api.models import CreditBalance
+from ..api.models import IN_FLIGHT_STATUSES, CreditBalance
 from ..api.retry import backoff_delay
 from .store import Store, utcnow
 
@@ -28,6 +28,7 @@ FIRST_PAGE = 100
 OLDER_OVERLAP = 5
 MAX_GAP_PAGES = 20
 MISSING_POLLS_LIMIT = 3
+IN_FLIGHT_TAIL = 25  # first load goes on while the end of a page still has jobs in flight
 AUTH_RETRY_SECONDS = 30.0
 FAIL_BACKOFF_CAP = 60.0
 
@@ -161,9 +162,13 @@ class Poller:
             seen.update(g.id for g in page.items)
             got = len(page.items) + len(page.malformed)
             if first_load:
+                # keep loading while the page still holds jobs in flight, so every job in
+                # flight is known (and polled) even when there are more than a page of them
                 store.exhausted = got < size
-                break
-            if got < size or known_before:
+                tail = page.items[-IN_FLIGHT_TAIL:]
+                if store.exhausted or not any(g.status in IN_FLIGHT_STATUSES for g in tail):
+                    break
+            elif got < size or known_before:
                 break
             offset += got
         return seen

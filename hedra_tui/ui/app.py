@@ -87,6 +87,7 @@ class HedraApp(App[int]):
         self._next_poll_at: datetime | None = None
         self._first_load_done = False
         self._loading_older = False
+        self._was_failing = False
 
     # -- layout -------------------------------------------------------------------------
 
@@ -187,7 +188,17 @@ class HedraApp(App[int]):
     def _on_report(self, report: CycleReport) -> None:
         self.cycles += 1
         self._next_poll_at = self.clock() + timedelta(seconds=self.poller.next_delay())
+        failing = report.error is not None
+        if failing and not self._was_failing:
+            self.toast(f"API error: {self.poller.health.error}", severity="error")
+        elif not failing and self._was_failing:
+            self.toast("Connection restored")
+        self._was_failing = failing
         self.apply_changes(report.changed, report.finished)
+
+    def toast(self, message: str, *, severity: str = "information") -> None:
+        """A notification whose text is never parsed as markup and never carries controls."""
+        self.notify(display(message, max_len=300), markup=False, severity=severity)  # type: ignore[arg-type]
 
     def apply_changes(self, changed: set[str], finished: Iterable[str] = ()) -> None:
         """Tell every widget what a cycle changed."""

@@ -1,0 +1,58 @@
+"""UI fixtures: the real App against the simulator, with clocks that agree."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from hedra_tui.api.client import HedraClient
+from hedra_tui.ui.app import HedraApp
+
+
+class AppClock:
+    """The app's clock follows the simulator's (frozen) time, plus an offset tests move."""
+
+    def __init__(self, sim: Any) -> None:
+        self.sim = sim
+        self.offset = 0.0
+
+    def __call__(self) -> datetime:
+        return datetime.fromtimestamp(self.sim.world.now() + self.offset, UTC)
+
+
+@pytest.fixture
+def make_app(sim_factory) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
+    def make(sim: Any = None, **kwargs: Any) -> tuple[HedraApp, Any, AppClock]:
+        if sim is None:
+            sim = sim_factory(
+                count=kwargs.pop("count", 200),
+                inflight=kwargs.pop("inflight", 20),
+                seed=kwargs.pop("seed", 5),
+                arrivals=False,
+            )
+        clock = AppClock(sim)
+        client = HedraClient(sim.api_key, sim.base_url, timeout=2.0, max_retries=0)
+        kwargs.setdefault("interval", 0.5)
+        kwargs.setdefault("credits_every", 3600)
+        app = HedraApp(client, clock=clock, source="simulator", **kwargs)
+        return app, sim, clock
+
+    return make
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 8.0) -> None:
+    """Let the app run until ``predicate()`` holds (fails the test after ``timeout``)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def line_text(widget: Any, y: int) -> str:
+    return "".join(segment.text for segment in widget.render_line(y))
