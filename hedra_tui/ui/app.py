@@ -52,6 +52,7 @@ class HedraApp(App[int]):
         Binding("tab", "focus_detail", "Inspect", show=False, id="app.inspect"),
         Binding("escape,shift+tab", "focus_list", "List", show=False, id="app.list"),
         Binding("z", "zoom", "Zoom", id="app.zoom"),
+        Binding("f", "toggle_inflight", "In flight", id="app.inflight"),
     ]
 
     def __init__(
@@ -88,6 +89,7 @@ class HedraApp(App[int]):
         self._first_load_done = False
         self._loading_older = False
         self._was_failing = False
+        self._short: bool | None = None
 
     # -- layout -------------------------------------------------------------------------
 
@@ -153,9 +155,15 @@ class HedraApp(App[int]):
 
     def _layout_for(self, width: int, height: int) -> None:
         self.screen.set_class(width >= WIDE, "-wide")
-        self.screen.set_class(height < SHORT, "-short")
+        short = height < SHORT
+        self.screen.set_class(short, "-short")
         panel = self.inflight
-        panel.max_lines = 3 if height < SHORT else 6
+        panel.max_lines = 4 if short else 6
+        if self._short != short:
+            # on a short terminal the list matters most: the in-flight panel starts hidden
+            # there (f shows it); the list's own bars and ETAs carry the same live facts
+            self._short = short
+            panel.display = not short
 
     def _on_theme_change(self) -> None:
         self._apply_palette()
@@ -309,6 +317,12 @@ class HedraApp(App[int]):
         if not self.poller.paused:
             self._wake.set()
 
+    def action_toggle_inflight(self) -> None:
+        panel = self.inflight
+        panel.display = not panel.display
+        if panel.display:
+            panel.update_rows()
+
     def action_focus_detail(self) -> None:
         self.query_one(JsonTree).focus()
 
@@ -340,6 +354,11 @@ class HedraApp(App[int]):
             "Back to list", "Focus the generations list (esc)", self.action_focus_list
         )
         yield SystemCommand("Zoom pane", "Maximize the focused pane (z)", self.action_zoom)
+        yield SystemCommand(
+            "Show / hide in-flight panel",
+            "Progress bars of jobs in flight (f)",
+            self.action_toggle_inflight,
+        )
         yield SystemCommand("Go to newest", "First generation (g)", self.list_view.action_first)
         yield SystemCommand(
             "Go to oldest loaded", "Last generation (G)", self.list_view.action_last

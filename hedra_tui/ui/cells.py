@@ -68,7 +68,7 @@ class Column:
 # first: Textual rewrites a changed line from its left edge up to the last changed cell,
 # so keeping them left keeps a monitor that is left open cheap over SSH.
 COLUMNS: tuple[Column, ...] = (
-    Column("status", "STATUS", 12),
+    Column("status", "STATUS", 13),
     Column("eta", "ETA", 8),
     Column("pct", "%", 4, right=True),
     Column("progress", "PROGRESS", 12, min_total=100),

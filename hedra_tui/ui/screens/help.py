@@ -23,6 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("r", "refresh now"),
     ("p", "pause / resume polling"),
     ("z", "zoom the focused pane"),
+    ("f", "show / hide the in-flight panel (hidden at first below 30 rows)"),
     ("ctrl+p", "command palette (every action)"),
     ("?", "this help"),
     ("q", "quit"),

@@ -1,0 +1,41 @@
+"""Snapshot tests: the monitor at 80x24 and 120x40 with deterministic data and clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import wait_for
+
+
+async def _loaded(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.cycles >= 1 and app.detail.gen_id is not None)
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_monitor_snapshot(snap_compare, make_app, size):
+    app, _, _ = make_app(count=300, inflight=12, seed=21)
+    assert snap_compare(app, terminal_size=size, run_before=_loaded)
+
+
+def test_detail_tree_snapshot(snap_compare, make_app):
+    app, _, _ = make_app(count=300, inflight=12, seed=21)
+
+    async def inspect(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("j", "j", "j", "enter", "down", "down", "down", "space")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=inspect)
+
+
+def test_help_snapshot(snap_compare, make_app):
+    app, _, _ = make_app(count=50, inflight=3, seed=21)
+
+    async def help_screen(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(100, 34), run_before=help_screen)
