@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +38,15 @@ from .widgets.status import TextLine, banner_line, counts_text, credits_text, st
 
 WIDE = 150
 SHORT = 30
+HANGUP_GRACE = 1.5  # seconds a shutdown may take once the terminal is gone
+TERM_GRACE = 5.0
+
+
+def _exit_after(grace: float) -> None:
+    """End the process if a clean shutdown has not finished in ``grace`` seconds (after a
+    hangup Textual's writer thread is gone and its shutdown would wait on it forever)."""
+    time.sleep(grace)
+    os._exit(0)
 
 
 class HedraApp(App[int]):
@@ -144,11 +156,20 @@ class HedraApp(App[int]):
         await self.client.aclose()
 
     def _install_signal_handlers(self) -> None:
-        # The terminal went away (SSH dropped) or we were asked to stop: leave cleanly.
+        # The terminal went away (SSH dropped: SIGHUP) or we were asked to stop (SIGTERM).
+        # Plain signal handlers, not the event loop's: after a hangup the loop can be stuck
+        # in a write to the dead terminal, and the handler must still run.
         loop = asyncio.get_running_loop()
+
+        def handler(signum: int, _frame: object) -> None:
+            grace = HANGUP_GRACE if signum == signal.SIGHUP else TERM_GRACE
+            threading.Thread(target=_exit_after, args=(grace,), daemon=True).start()
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self.exit)
+
         for sig in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self.exit)
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, handler)
 
     def on_resize(self) -> None:
         self._layout_for(self.size.width, self.size.height)
