@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hedra-tui {__version__}")
     _add_connection_flags(parser)
     _add_filter_flags(parser)
-    parser.add_argument("--interval", type=float, help="poll interval in seconds (default 3)")
+    parser.add_argument("--interval", type=float, help="poll interval in seconds (default 5)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p_list = sub.add_parser("list", help="print generations (table or JSON lines)")

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     base_url: str = DEFAULT_BASE_URL
     allow_insecure: bool = False
     timeout: float = Field(default=10.0, gt=0, le=300, description="request timeout, seconds")
-    interval: float = Field(default=3.0, ge=0.5, le=3600, description="poll interval, seconds")
+    interval: float = Field(default=5.0, ge=0.5, le=3600, description="poll interval, seconds")
     stall_after: float = Field(
         default=180.0, gt=0, description="seconds without progress before a job is 'stalled?'"
     )

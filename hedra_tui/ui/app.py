@@ -71,7 +71,7 @@ class HedraApp(App[int]):
         self,
         client: HedraClient,
         *,
-        interval: float = 3.0,
+        interval: float = 5.0,
         stall_after: float = 180.0,
         credits_every: float = 60.0,
         clock: Callable[[], datetime] = utcnow,

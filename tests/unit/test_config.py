@@ -25,7 +25,7 @@ def test_defaults_point_at_the_real_api():
     s = load_settings()
     assert s.base_url == "https://api.hedra.com/web-app/public"
     assert s.api_key is None
-    assert s.interval == 3.0
+    assert s.interval == 5.0
 
 
 def test_flag_beats_env_beats_dotenv_beats_config_file(isolated, monkeypatch):

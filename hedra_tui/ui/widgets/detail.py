@@ -165,15 +165,16 @@ class DetailPane(Vertical):
         line = progress_text(row, self.store, self.palette, now, self.stall_after)
         eta_line.set_text(line)
         text = summary_text(row, self.store, self.palette, now)
-        key = (row.id, row.version, text.plain)
-        if key == self._shown:
-            return
-        self._shown = key
-        # lay the screen out again only when the summary's height changes
-        width = max(summary.content_region.width, 1)
-        lines = len(text.wrap(self.app.console, width))
-        summary.update(text, layout=lines != self._summary_lines)
-        self._summary_lines = lines
+        key = (row.id, text.plain)  # repaint only when what it says changed
+        if key != self._shown:
+            self._shown = key
+            # lay the screen out again only when the summary's height changes
+            width = max(summary.content_region.width, 1)
+            lines = len(text.wrap(self.app.console, width))
+            summary.update(text, layout=lines != self._summary_lines)
+            self._summary_lines = lines
         bar.set_class(not (row.in_flight or row.status == "complete"), "-hidden")
-        bar.update(total=100, progress=round(row.progress * 100, 1))
+        progress = round(row.progress * 100, 1)
+        if bar.progress != progress:
+            bar.update(total=100, progress=progress)
         tree.show(row.id, f"generation {row.id}", row.gen.raw, expand=("input", "error", "asset"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -76,23 +77,32 @@ class InFlightPanel(ScrollView):
         keep = set(active) | set(self._lingering)
         placed = set(self.lines)
         newcomers = [i for i in reversed(active) if i not in placed]  # oldest first
-        lines: list[str] = []
-        for gen_id in self.lines:
-            if gen_id in keep:
-                lines.append(gen_id)
+        lines = list(self.lines)
+        index = 0
+        while index < len(lines):
+            if lines[index] in keep:
+                index += 1
             elif newcomers:
-                lines.append(newcomers.pop(0))
+                lines[index] = newcomers.pop(0)  # a new job takes the freed line
+                index += 1
+            else:
+                # move the last line up into the hole rather than shifting every line below
+                last = lines.pop()
+                if index < len(lines):
+                    lines[index] = last
         lines.extend(newcomers)
         if lines != self.lines:
             old = self.lines
             self.lines = lines
-            if len(lines) != len(old):
-                self.virtual_size = Size(self.size.width, len(lines))
-                self.refresh()
-            else:
-                for index, (a, b) in enumerate(zip(old, lines, strict=True)):
-                    if a != b:
-                        self.refresh_line(index)
+            # the virtual height changes only past the visible lines (a change relayouts)
+            height = max(math.ceil(len(lines) / 10) * 10, self.size.height)
+            if height != self.virtual_size.height:
+                self.virtual_size = Size(self.size.width, height)
+            for index in range(max(len(lines), len(old))):
+                a = old[index] if index < len(old) else None
+                b = lines[index] if index < len(lines) else None
+                if a != b:
+                    self.refresh_line(index)
         self.tick()
 
     def tick(self) -> None:
