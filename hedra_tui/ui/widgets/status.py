@@ -126,13 +126,12 @@ def banner_line(
     style = palette.for_status(GenerationStatus.ERROR)
     text.append("✗ ", style=style)
     text.append(health.error, style=style)
-    if health.last_ok is not None:
-        text.append(
-            f" · showing data from {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted
-        )
-    if health.state is ConnState.AUTH_FAILED:
-        text.append(" · fix HEDRA_API_KEY", style=palette.muted)
+    # what happens next before since when: the end of the line is the first to be cut
     if retry_at is not None:
         left = max(0, round((retry_at - now).total_seconds()))
-        text.append(f" · retrying in {left}s (r: now)", style=palette.muted)
+        text.append(f" · retry in {left}s (r: now)", style=palette.muted)
+    if health.state is ConnState.AUTH_FAILED:
+        text.append(" · fix HEDRA_API_KEY", style=palette.muted)
+    if health.last_ok is not None:
+        text.append(f" · data from {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
     return text

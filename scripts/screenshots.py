@@ -1,0 +1,98 @@
+"""Regenerate screenshots/*.svg from the demo with a fixed seed and a frozen clock.
+
+uv run python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ["TZ"] = "UTC"
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+time.tzset()
+
+from hedra_tui.api.client import HedraClient  # noqa: E402
+from hedra_tui.simulator.server import SimServer  # noqa: E402
+from hedra_tui.ui.app import HedraApp  # noqa: E402
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+FROZEN = 1_795_000_000.0
+
+
+async def shoot(
+    name: str,
+    size: tuple[int, int],
+    steps: Callable[[Any, Any], Awaitable[None]] | None = None,
+    **sim_args: Any,
+) -> None:
+    sim_args = {"count": 5000, "inflight": 20, "seed": 7, **sim_args}
+    with SimServer(clock=lambda: FROZEN, arrivals=False, drift=True, **sim_args) as sim:
+        client = HedraClient(sim.api_key, sim.base_url, max_retries=0)
+        app = HedraApp(
+            client,
+            clock=lambda: datetime.fromtimestamp(sim.world.now(), UTC),
+            source="demo simulator",
+            interval=0.5,
+        )
+        async with app.run_test(size=size) as pilot:
+            while not (app.cycles and app.detail.gen_id):
+                await pilot.pause(0.05)
+            await pilot.pause(0.3)
+            if steps is not None:
+                await steps(pilot, sim)
+            await pilot.pause(0.3)
+            path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+            print(path)
+
+
+async def inspect(pilot: Any, sim: Any) -> None:
+    app = pilot.app
+    while not any(r.error_code == "INVALID_ARGUMENT" for r in app.store):
+        app.list_view.action_last()  # load older pages until a fix-the-input error shows up
+        await pilot.pause(0.3)
+    row = next(r for r in app.store if r.error_code == "INVALID_ARGUMENT")
+    app.list_view.select_id(row.id)
+    await pilot.pause(0.2)
+    await pilot.press("enter")
+    tree = app.query_one("JsonTree")
+    for node in list(tree.root.children):
+        if str(node.label).startswith("input"):
+            node.collapse()
+        if str(node.label).startswith("error"):
+            node.expand()
+            tree.cursor_line = node.line
+            tree.scroll_to_node(node, animate=False)
+    await pilot.pause(0.2)
+
+
+async def failing(pilot: Any, sim: Any) -> None:
+    sim.faults.set("503", count=10_000)
+    await pilot.press("r")
+    app = pilot.app
+    while not app.poller.health.error:
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)
+
+
+async def show_help(pilot: Any, sim: Any) -> None:
+    await pilot.press("question_mark")
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    await shoot("monitor-120x40", (120, 40))
+    await shoot("monitor-80x24", (80, 24))
+    await shoot("monitor-160x45", (160, 45))
+    await shoot("detail-error-tree", (120, 40), inspect)
+    await shoot("api-down-banner", (120, 40), failing)
+    await shoot("help", (100, 36), show_help)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
