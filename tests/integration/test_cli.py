@@ -165,3 +165,11 @@ def test_sim_refuses_a_public_address_without_the_flag():
     result = run_cli("sim", "--host", "0.0.0.0")
     assert result.returncode == 2
     assert "--public" in result.stderr
+
+
+def test_monitor_without_a_key_explains_and_exits_2_before_the_tui(tmp_path):
+    env = {"HEDRA_TUI_CONFIG": str(tmp_path / "none.toml")}
+    result = run_cli(env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert "HEDRA_API_KEY" in result.stderr and "hedra-tui --demo" in result.stderr
+    assert "\x1b[" not in result.stdout + result.stderr  # the TUI never started

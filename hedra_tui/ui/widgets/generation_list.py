@@ -301,13 +301,13 @@ class GenerationList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if self.palette is None or width <= 0:
-            return Strip.blank(width)
+            return Strip.blank(width, Style())
         if y == 0:
             return self._header(width)
         index = self._top_index() + y - 1
         if index >= len(self.ids):
             self._drawn.pop(y, None)
-            return Strip.blank(width)
+            return Strip.blank(width, Style())
         now = self.clock()
         key = self._state(index, width, now)
         self._drawn[y] = key

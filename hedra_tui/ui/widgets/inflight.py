@@ -157,14 +157,14 @@ class InFlightPanel(ScrollView):
             self._drawn.pop(y, None)
             if not self.lines and y == 0 and palette is not None:
                 return Strip([Segment(fit(" nothing in flight", width), palette.muted)])
-            return Strip.blank(width)
+            return Strip.blank(width, Style())
         gen_id = self.lines[index]
         row = self.store.rows.get(gen_id)
         now = self.clock()
         key = self._key(gen_id, now, width)
         self._drawn[y] = key
         if row is None:
-            return Strip.blank(width)
+            return Strip.blank(width, Style())
         return self._render(row, width, key[1][0] if key[1] else "", palette)
 
     def _render(self, row: Row, width: int, eta: object, palette: Palette) -> Strip:
@@ -177,7 +177,7 @@ class InFlightPanel(ScrollView):
             eta_style = palette.stalled if eta == "stalled?" else Style()
             live = [
                 Segment(f"{eta!s:>8}", eta_style),
-                Segment(f" {percent(row.progress)} "),
+                Segment(f" {percent(row.progress)} ", Style()),
                 Segment(done, style),
                 Segment(todo, palette.bar_todo),
             ]
@@ -188,5 +188,5 @@ class InFlightPanel(ScrollView):
         used = 3 + 8 + 6 + bar_w + len(head)
         prompt = fit(row.prompt_text or row.id, max(width - used, 4))
         return Strip(
-            [icon, *live, Segment(head, palette.muted), Segment(prompt)]
+            [icon, *live, Segment(head, palette.muted), Segment(prompt, Style())]
         ).adjust_cell_length(width)

@@ -1,0 +1,68 @@
+"""Themes, NO_COLOR, mouse, command palette, and the layering rule of the packages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from textual.widgets import Tree
+
+from .conftest import wait_for
+
+
+async def test_every_builtin_theme_renders_and_rebuilds_the_palette(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        seen = set()
+        for name in sorted(app.available_themes):
+            app.theme = name
+            await pilot.pause()
+            complete = app.palette.for_status("complete").color
+            seen.add(str(complete))
+            for y in range(app.list_view.size.height):
+                app.list_view.render_line(y)
+        assert len(seen) > 3  # the palette follows the theme
+
+
+async def test_no_color_is_honoured(make_app, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app, _, _ = make_app()
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        # without color, meaning is still carried by icons and words in every row
+        lines = ["".join(s.text for s in app.list_view.render_line(y)) for y in range(1, 6)]
+        words = ("◷ queued", "▶ processing", "◉ finalizing", "✓ complete", "✗ error")
+        assert all(any(w in line for w in words) for line in lines), lines
+        svg = app.export_screenshot()
+        assert "#57a5e2" not in svg.lower()  # the theme's processing color is gone
+
+
+async def test_clicking_a_row_selects_it_and_double_click_inspects(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.click("#list", offset=(5, 4))
+        assert app.list_view.cursor == app.list_view._top_index() + 3
+        await wait_for(pilot, lambda: app.detail.gen_id == app.list_view.cursor_id)
+        await pilot.click("#list", offset=(5, 4), times=2)
+        await pilot.pause()
+        assert isinstance(app.focused, Tree)
+
+
+async def test_command_palette_lists_the_monitor_actions(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+    assert {"Refresh now", "Pause / resume polling", "Help", "Inspect", "Zoom pane"} <= titles
+
+
+def test_api_state_config_and_simulator_never_import_textual():
+    code = (
+        "import sys, hedra_tui.api.client, hedra_tui.state.poller, hedra_tui.config, "
+        "hedra_tui.simulator.server, hedra_tui.commands.list_cmd; "
+        "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
