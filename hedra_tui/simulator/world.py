@@ -91,7 +91,7 @@ class SimWorld:
         self.speed = speed
         self.drift = drift
         self.base_url = base_url
-        self.arrivals = arrivals
+        self.arrivals = arrivals and inflight > 0  # --inflight 0: a quiet workspace
         self.inflight_target = inflight
         self._clock = clock or time.time
         self._real0 = self._clock()
