@@ -43,6 +43,8 @@ def eta_text(row: Row, now: datetime, *, stalled: bool) -> str:
     if left >= ETA_SECONDS_BELOW:
         # far from done: whole minutes (rounded up), so the cell changes once a minute
         return f"~{math.ceil(left / 60)}m"
+    if left > 10:
+        return f"{math.ceil(left / 5) * 5}s"  # 5-second steps, then every second near the end
     return format_duration(left)
 
 

@@ -114,7 +114,7 @@ async def test_rows_are_styled_by_status_and_by_error_group(make_app):
             seen_status.add(row.status)
             if row.status == "error" and row.error_group is not None:
                 icon = GROUP_ICONS[row.error_group]  # an icon and a word, not only a color
-                err_seg = next(s for s in segments if s.text.startswith(f"{icon} "))
+                err_seg = next(s for s in segments if s.text.lstrip().startswith(f"{icon} "))
                 assert err_seg.style.color == palette.for_group(row.error_group).color
                 assert row.error_text[:10] in err_seg.text
                 seen_group.add(row.error_group)

@@ -349,10 +349,13 @@ class GenerationList(ScrollView, can_focus=True):
         status_style = palette.for_status(row.status)
         segments: list[Segment] = []
         for i, (col, w) in enumerate(layout(width)):
+            cell = self._cell(row, col, w, status_style, eta, age, base)
             if i:
-                segments.append(Segment(" ", base))
-            segments.extend(self._cell(row, col, w, status_style, eta, age, base))
-        return Strip(segments).adjust_cell_length(width, base)
+                # the gap takes the next cell's style: runs of one style then merge, and
+                # every style switch is an escape sequence written over the wire
+                segments.append(Segment(" ", cell[0].style))
+            segments.extend(cell)
+        return Strip(segments).simplify().adjust_cell_length(width, base)
 
     def _cell(
         self,
