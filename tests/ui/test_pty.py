@@ -11,6 +11,7 @@ import struct
 import sys
 import termios
 import time
+from collections.abc import Iterator
 from fcntl import ioctl
 
 import pytest
@@ -58,58 +59,45 @@ def _wait_exit(pid: int, timeout: float, fd: int | None = None) -> int | None:
     return None
 
 
-@pytest.mark.timeout(60)
-def test_app_exits_when_its_terminal_is_closed():
+@contextlib.contextmanager
+def demo_in_pty() -> Iterator[tuple[int, int]]:
+    """The demo in a pty, drawn once; killed and closed afterwards whatever happened."""
     pid, fd = _spawn(["--demo", "--count", "200"])
     try:
         screen = _read_until(fd, b"Generations", timeout=30)
         assert b"Generations" in screen, screen[-500:]
         assert b"Traceback" not in screen
-        os.close(fd)  # the SSH connection drops: the pty master goes away
-        status = _wait_exit(pid, timeout=5)
-        assert status is not None, "the app kept running after its terminal closed"
+        yield pid, fd
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-
-
-@pytest.mark.timeout(60)
-def test_q_quits_with_exit_code_zero_in_a_real_terminal():
-    pid, fd = _spawn(["--demo", "--count", "200"])
-    try:
-        assert b"Generations" in _read_until(fd, b"Generations", timeout=30)
-        time.sleep(0.5)
-        os.write(fd, b"q")
-        status = _wait_exit(pid, timeout=10, fd=fd)
-        assert status is not None and os.waitstatus_to_exitcode(status) == 0
-    finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
         with contextlib.suppress(OSError):
             os.close(fd)
 
 
 @pytest.mark.timeout(60)
+def test_app_exits_when_its_terminal_is_closed():
+    with demo_in_pty() as (pid, fd):
+        os.close(fd)  # the SSH connection drops: the pty master goes away
+        status = _wait_exit(pid, timeout=5)
+        assert status is not None, "the app kept running after its terminal closed"
+
+
+@pytest.mark.timeout(60)
+def test_q_quits_with_exit_code_zero_in_a_real_terminal():
+    with demo_in_pty() as (pid, fd):
+        time.sleep(0.5)
+        os.write(fd, b"q")
+        status = _wait_exit(pid, timeout=10, fd=fd)
+        assert status is not None and os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.timeout(60)
 def test_sigterm_quits_cleanly():
-    pid, fd = _spawn(["--demo", "--count", "200"])
-    try:
-        assert b"Generations" in _read_until(fd, b"Generations", timeout=30)
+    with demo_in_pty() as (pid, fd):
         os.kill(pid, signal.SIGTERM)
         tail = _read_until(fd, b"Traceback", timeout=3)
         status = _wait_exit(pid, timeout=10, fd=fd)
         assert status is not None
         assert b"Traceback" not in tail
-    finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        with contextlib.suppress(OSError):
-            os.close(fd)
