@@ -93,7 +93,6 @@ class Poller:
         self._credits_at: datetime | None = None
         self._models_loaded = False
         self._last_error: HedraError | None = None
-        self.loading_older = False
 
     # -- one cycle ------------------------------------------------------------------
 
@@ -156,7 +155,7 @@ class Poller:
         offset = 0
         for _ in range(MAX_GAP_PAGES):
             page = await self.client.list_generations(limit=size, offset=offset, **self.filters)
-            store.malformed.extend(page.malformed)
+            store.add_malformed(page.malformed)
             known_before = any(g.id in store.rows for g in page.items)
             report.changed |= store.upsert(page.items, self.clock())
             seen.update(g.id for g in page.items)
@@ -179,21 +178,18 @@ class Poller:
         if self.store.exhausted:
             return report
         before = self.client.stats.requests
-        self.loading_older = True
         try:
             offset = max(len(self.store) - OLDER_OVERLAP, 0)
             page = await self.client.list_generations(
                 limit=MAX_PAGE_SIZE, offset=offset, **self.filters
             )
-            self.store.malformed.extend(page.malformed)
+            self.store.add_malformed(page.malformed)
             report.changed |= self.store.upsert(page.items, self.clock())
             if len(page.items) + len(page.malformed) < MAX_PAGE_SIZE:
                 self.store.exhausted = True
         except HedraError as exc:
             report.error = exc
             self._record_failure(exc)
-        finally:
-            self.loading_older = False
         report.requests = self.client.stats.requests - before
         return report
 

@@ -33,6 +33,7 @@ from .derive import (
 )
 
 PROMPT_DISPLAY_MAX = 400
+MALFORMED_KEEP = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -102,6 +103,14 @@ class Store:
 
     def get(self, gen_id: str) -> Row | None:
         return self.rows.get(gen_id)
+
+    def add_malformed(self, items: Iterable[MalformedItem]) -> None:
+        """Remember items that could not be read (the most recent ones only: polling sees the
+        same bad item every cycle, and a monitor left open must not grow without bound)."""
+        for item in items:
+            if item not in self.malformed:
+                self.malformed.append(item)
+        del self.malformed[:-MALFORMED_KEEP]
 
     def set_models(self, models: Iterable[AIModel]) -> None:
         for m in models:

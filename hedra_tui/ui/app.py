@@ -270,6 +270,7 @@ class HedraApp(App[int]):
                 palette=self.palette,
                 width=width,
                 loading="loading older…" if self._loading_older else "",
+                unreadable=len(self.store.malformed),
             )
         )
         self.query_one("#status-credits", TextLine).set_text(

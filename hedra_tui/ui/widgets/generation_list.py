@@ -91,7 +91,6 @@ class GenerationList(ScrollView, can_focus=True):
         # screen line -> (head, cell keys) of what was drawn there, to refresh only what changed
         self._drawn: dict[int, tuple[tuple[object, ...], tuple[object, ...]]] = {}
         self._seen_version = -1
-        self.status_note = ""  # shown in the header line's right corner (e.g. "loading…")
 
     # -- data ------------------------------------------------------------------------
 
@@ -330,12 +329,7 @@ class GenerationList(ScrollView, can_focus=True):
                 segments.append(Segment(" ", style))
             title = col.title.rjust(w) if col.right else col.title
             segments.append(Segment(fit(title, w), style))
-        strip = Strip(segments)
-        if self.status_note:
-            note = f" {self.status_note} "
-            strip = strip.crop(0, max(width - len(note), 0)).extend_cell_length(width - len(note))
-            strip = Strip([*strip, Segment(note, self.palette.muted)])
-        return strip.adjust_cell_length(width)
+        return Strip(segments).adjust_cell_length(width, Style())
 
     def _render_row(self, row: Row, width: int, is_cursor: object, now: datetime) -> Strip:
         palette = self.palette

@@ -7,7 +7,7 @@ time, so a 100k-element array or a 200-level nesting costs only what is opened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -30,7 +30,6 @@ class JsonNode:
     start: int = 0  # for a "more" node: where the next chunk starts
     more: bool = False
     loaded: bool = False
-    children_keys: list[Any] = field(default_factory=list)
 
 
 def type_name(value: Any) -> str:

@@ -82,8 +82,9 @@ def counts_text(
     palette: Palette,
     width: int,
     loading: str = "",
+    unreadable: int = 0,
 ) -> Text:
-    """Counts by status, stalled jobs, and what is loading."""
+    """Counts by status, stalled jobs, unreadable items, and what is loading."""
     text = Text(no_wrap=True, overflow="ellipsis")
     wide = width >= 110
     for status in _ORDER:
@@ -100,6 +101,8 @@ def counts_text(
         text.append(f"?{other}{' other' if wide else ''}  ", style=palette.unknown_status)
     if stalled:
         text.append(f"⚠ {stalled} stalled?  ", style=palette.stalled)
+    if unreadable:
+        text.append(f"⚠ {unreadable} unreadable  ", style=palette.stalled)
     if loading:
         text.append(loading, style=palette.muted)
     return text
