@@ -1,0 +1,110 @@
+"""What the list shows: the store filtered (text, statuses, type) and sorted, kept in step cheaply.
+
+Pure Python: the UI asks for ``ids`` and re-asks only when the store's order or the view's
+settings changed (``key``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .store import Row, Store
+
+SORTS: tuple[str, ...] = ("created", "status", "progress", "eta", "credits", "type")
+_STATUS_RANK = {"queued": 0, "processing": 1, "finalizing": 2, "error": 3, "complete": 4}
+_FAR = datetime.max.replace(tzinfo=UTC)
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def row_matches(row: Row, needle: str, model_label: str) -> bool:
+    """Case-insensitive match over prompt, id, model, error type and error message."""
+    gen = row.gen
+    message = gen.error.message if gen.error is not None else (gen.error_message or "")
+    haystack = " ".join(
+        (row.prompt_text, row.id, model_label, row.error_text, message, row.type_text)
+    )
+    return needle in haystack.lower()
+
+
+_SORT_KEYS: dict[str, Callable[[Row], object]] = {
+    "status": lambda r: (_STATUS_RANK.get(r.status, 5), r.status),
+    "progress": lambda r: r.progress,
+    "eta": lambda r: r.eta_at or _FAR,
+    "credits": lambda r: r.credits if r.credits is not None else -1,
+    "type": lambda r: r.type_text,
+}
+
+
+@dataclass
+class View:
+    """Filter and sort settings over a store; ``ids()`` is the list to show."""
+
+    store: Store
+    text: str = ""
+    statuses: set[str] = field(default_factory=set)  # empty: every status
+    type: str | None = None
+    sort: str = "created"
+    descending: bool = True
+    _cache_key: tuple[object, ...] | None = None
+    _cache: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.statuses or self.type) or self.sort != "created"
+
+    def describe(self) -> str:
+        """A few words for the header: what is filtered and how it is sorted."""
+        parts = []
+        if self.text:
+            parts.append(f'"{self.text}"')
+        if self.statuses:
+            parts.append("+".join(sorted(self.statuses)))
+        if self.type:
+            parts.append(f"type={self.type}")
+        if self.sort != "created" or not self.descending:
+            parts.append(f"by {self.sort} {'↓' if self.descending else '↑'}")
+        return " · ".join(parts)
+
+    def toggle_status(self, status: str) -> None:
+        self.statuses ^= {status}
+
+    def cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+
+    def key(self) -> tuple[object, ...]:
+        return (
+            self.store.version,
+            self.text,
+            frozenset(self.statuses),
+            self.type,
+            self.sort,
+            self.descending,
+        )
+
+    def ids(self, *, changed: set[str] | None = None) -> list[str] | list[str]:
+        """The ids to show, newest first unless sorted otherwise. With no filter and the
+        default sort this is the store's own order (no copy)."""
+        if not self.active and self.descending:
+            return self.store.order
+        key = self.key()
+        # a data change can move a row in or out of a filter, or along a sort
+        if key == self._cache_key and not changed:
+            return self._cache
+        needle = self.text.lower()
+        rows = (self.store.rows[i] for i in self.store.order)
+        picked = [
+            r
+            for r in rows
+            if (not self.statuses or (r.status or "unknown") in self.statuses)
+            and (not self.type or r.type_text == self.type)
+            and (not needle or row_matches(r, needle, self.store.model_label(r)))
+        ]
+        if self.sort != "created":
+            picked.sort(key=_SORT_KEYS[self.sort], reverse=self.descending)  # type: ignore[arg-type]
+        elif not self.descending:
+            picked.reverse()
+        self._cache_key = key
+        self._cache = [r.id for r in picked]
+        return self._cache
