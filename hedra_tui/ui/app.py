@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -26,11 +29,14 @@ from textual.widgets import Footer
 
 from ..api.client import HedraClient
 from ..api.sanitize import display
+from ..state.export import write_export
 from ..state.poller import CycleReport, Poller
 from ..state.store import Store, utcnow
+from ..state.view import View
 from .palette import Palette
 from .screens.help import HelpScreen
 from .widgets.detail import DetailPane
+from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
 from .widgets.inflight import InFlightPanel
 from .widgets.json_tree import JsonTree
@@ -65,6 +71,25 @@ class HedraApp(App[int]):
         Binding("escape,shift+tab", "focus_list", "List", show=False, id="app.list"),
         Binding("z", "zoom", "Zoom", id="app.zoom"),
         Binding("f", "toggle_inflight", "In flight", id="app.inflight"),
+        Binding("slash", "filter", "Filter", key_display="/", id="app.filter"),
+        Binding("1", "toggle_status('queued')", "Queued", show=False, id="app.only_queued"),
+        Binding(
+            "2", "toggle_status('processing')", "Processing", show=False, id="app.only_processing"
+        ),
+        Binding(
+            "3", "toggle_status('finalizing')", "Finalizing", show=False, id="app.only_finalizing"
+        ),
+        Binding("4", "toggle_status('complete')", "Complete", show=False, id="app.only_complete"),
+        Binding("5", "toggle_status('error')", "Error", show=False, id="app.only_error"),
+        Binding("0", "clear_filters", "Clear filters", show=False, id="app.clear_filters"),
+        Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
+        Binding("s", "cycle_sort", "Sort", id="app.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.reverse_sort"),
+        Binding("c", "copy('id')", "Copy id", show=False, id="app.copy_id"),
+        Binding("u", "copy('url')", "Copy URL", show=False, id="app.copy_url"),
+        Binding("J", "copy('json')", "Copy JSON", show=False, id="app.copy_json"),
+        Binding("e", "export('jsonl')", "Export", show=False, id="app.export_jsonl"),
+        Binding("E", "export('csv')", "Export CSV", show=False, id="app.export_csv"),
     ]
 
     def __init__(
@@ -78,6 +103,7 @@ class HedraApp(App[int]):
         source: str = "",
         filters: dict[str, Any] | None = None,
         autopoll: bool = True,
+        export_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -85,6 +111,8 @@ class HedraApp(App[int]):
         self.stall_after = stall_after
         self.source = display(source, max_len=60)
         self.store = Store(clock=clock)
+        self.view = View(self.store)
+        self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.poller = Poller(
             client,
             self.store,
@@ -117,6 +145,7 @@ class HedraApp(App[int]):
                 yield GenerationList(
                     self.store, clock=self.clock, stall_after=self.stall_after, id="list"
                 )
+                yield FilterBar(id="filter")
             yield DetailPane(
                 self.store, clock=self.clock, stall_after=self.stall_after, id="detail"
             )
@@ -232,7 +261,16 @@ class HedraApp(App[int]):
     def apply_changes(self, changed: set[str], finished: Iterable[str] = ()) -> None:
         """Tell every widget what a cycle changed."""
         lst = self.list_view
-        lst.rows_changed(changed)
+        if self.view.active:
+            ids = self.view.ids(changed=changed)
+            if list(ids) != list(lst.ids):
+                lst.set_ids(ids)
+            else:
+                lst.rows_changed(changed)
+        else:
+            if lst.ids is not self.store.order:
+                lst.set_ids(self.store.order)
+            lst.rows_changed(changed)
         if not self._first_load_done and len(self.store):
             self._first_load_done = True
             lst._set_cursor(0)
@@ -247,6 +285,14 @@ class HedraApp(App[int]):
         total = len(self.store)
         more = "" if self.store.exhausted else "+"
         title = f"Generations {total:,}{more}"
+        if self.view.active:
+            shown = len(self.list_view.ids)
+            title = f"Generations {shown:,} of {total:,}{more} · {self.view.describe()}"
+        if self.poller.filters:
+            server = ", ".join(f"{k}={v}" for k, v in self.poller.filters.items())
+            title += f" · server: {server}"
+        # border titles are markup: what the user typed is escaped and made safe first
+        title = escape(display(title, max_len=200))
         pane = self.query_one("#list-pane")
         if pane.border_title != title:
             pane.border_title = title
@@ -339,6 +385,85 @@ class HedraApp(App[int]):
         if not self.poller.paused:
             self._wake.set()
 
+    # -- find -----------------------------------------------------------------------
+
+    def _apply_view(self) -> None:
+        self.list_view.set_ids(self.view.ids())
+        self._update_list_title()
+
+    def action_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.open(self.view.text)
+
+    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
+        self.view.text = message.value
+        self._apply_view()
+        self.query_one(FilterBar).show_count(len(self.list_view.ids))
+
+    def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
+        if message.cleared:
+            self.view.text = ""
+            self._apply_view()
+        self.list_view.focus()
+
+    def action_toggle_status(self, status: str) -> None:
+        self.view.toggle_status(status)
+        self._apply_view()
+
+    def action_clear_filters(self) -> None:
+        self.view.text = ""
+        self.view.statuses.clear()
+        self.view.type = None
+        self._apply_view()
+
+    def action_cycle_type(self) -> None:
+        types = sorted({r.type_text for r in self.store.rows.values()})
+        options: list[str | None] = [None, *types]
+        index = options.index(self.view.type) if self.view.type in options else 0
+        self.view.type = options[(index + 1) % len(options)]
+        self._apply_view()
+
+    def action_cycle_sort(self) -> None:
+        self.view.cycle_sort()
+        self._apply_view()
+
+    def action_reverse_sort(self) -> None:
+        self.view.descending = not self.view.descending
+        self._apply_view()
+
+    # -- act on a generation ----------------------------------------------------------
+
+    def action_copy(self, what: str) -> None:
+        """Copy to the clipboard with OSC 52 (works over SSH); raw values, not display text."""
+        row = self.store.get(self.list_view.cursor_id or "")
+        if row is None:
+            self.toast("Nothing selected")
+            return
+        if what == "id":
+            payload = row.id
+        elif what == "url":
+            url = row.gen.asset.best_url if row.gen.asset is not None else None
+            if not url:
+                self.toast("This generation has no asset URL (yet)")
+                return
+            payload = url
+        else:
+            payload = json.dumps(row.gen.raw, ensure_ascii=False, indent=2)
+        self.copy_to_clipboard(payload)
+        self.toast(f"Copied {what}: {payload[:60]}" + ("…" if len(payload) > 60 else ""))
+
+    def action_export(self, fmt: str) -> None:
+        """Write the rows the list shows (filter applied) as JSON lines or CSV."""
+        rows = [self.store.rows[i] for i in self.list_view.ids]
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
+        path = self.export_dir / f"hedra-generations-{stamp}.{fmt}"
+        try:
+            write_export(rows, path, fmt, self.store.model_label)
+        except OSError as exc:
+            self.toast(f"Export failed: {exc.strerror or exc}", severity="error")
+            return
+        self.toast(f"Exported {len(rows):,} generations to {path}")
+
     def action_toggle_inflight(self) -> None:
         panel = self.inflight
         panel.display = not panel.display
@@ -380,6 +505,33 @@ class HedraApp(App[int]):
             "Show / hide in-flight panel",
             "Progress bars of jobs in flight (f)",
             self.action_toggle_inflight,
+        )
+        yield SystemCommand("Filter the list", "Type to filter (/)", self.action_filter)
+        yield SystemCommand(
+            "Clear filters", "Show every loaded generation (0)", self.action_clear_filters
+        )
+        yield SystemCommand(
+            "Only errors",
+            "Toggle the error status filter (5)",
+            lambda: self.action_toggle_status("error"),
+        )
+        yield SystemCommand(
+            "Cycle sort",
+            "created, status, progress, ETA, credits, type (s)",
+            self.action_cycle_sort,
+        )
+        yield SystemCommand("Copy id", "Copy the generation id (c)", lambda: self.action_copy("id"))
+        yield SystemCommand(
+            "Copy asset URL", "Copy the asset URL (u)", lambda: self.action_copy("url")
+        )
+        yield SystemCommand(
+            "Copy JSON", "Copy everything the server sent (J)", lambda: self.action_copy("json")
+        )
+        yield SystemCommand(
+            "Export JSON lines", "The listed generations (e)", lambda: self.action_export("jsonl")
+        )
+        yield SystemCommand(
+            "Export CSV", "The listed generations (E)", lambda: self.action_export("csv")
         )
         yield SystemCommand("Go to newest", "First generation (g)", self.list_view.action_first)
         yield SystemCommand(

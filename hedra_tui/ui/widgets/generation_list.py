@@ -127,7 +127,7 @@ class GenerationList(ScrollView, can_focus=True):
         if self.scroll_offset.y > 0 and self.cursor != old_cursor:
             # keep the view still around the cursor when rows arrive above it
             self.scroll_to(y=max(0, self.scroll_offset.y + self.cursor - old_cursor), animate=False)
-        self._set_cursor(self.cursor, announce=self.cursor_id is None)
+        self._set_cursor(self.cursor)  # announces only when the job under it changed
         self.refresh()
         return True
 

@@ -1,0 +1,102 @@
+"""Operator workflow in the monitor: filter, toggles, sort, copy, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from hedra_tui.ui.widgets.filter_bar import FilterBar
+
+from .conftest import wait_for
+
+
+async def test_slash_filters_as_you_type_and_escape_clears(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        word = next(w for r in app.store for w in r.prompt_text.split() if len(w) > 6)
+        await pilot.press("slash")
+        assert app.query_one(FilterBar).has_class("-open")
+        await pilot.press(*word.lower())
+        await pilot.pause()
+        ids = list(app.list_view.ids)
+        assert ids and all(word.lower() in app.store.rows[i].prompt_text.lower() for i in ids)
+        assert len(ids) < len(app.store)
+        count = app.query_one("#filter-count").render()
+        assert f"{len(ids):,} match" in str(count)
+        assert word.lower() in app.query_one("#list-pane").border_title
+        await pilot.press("enter")
+        assert app.focused is app.list_view and list(app.list_view.ids) == ids
+        await pilot.press("slash", "escape")
+        assert list(app.list_view.ids) == list(app.store.order)
+        assert not app.query_one(FilterBar).has_class("-open")
+
+
+async def test_status_toggles_and_zero_clears(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("5")
+        assert app.list_view.ids and all(
+            app.store.rows[i].status == "error" for i in app.list_view.ids
+        )
+        await pilot.press("2")
+        statuses = {app.store.rows[i].status for i in app.list_view.ids}
+        assert statuses == {"error", "processing"}
+        await wait_for(pilot, lambda: app.detail.gen_id in app.list_view.ids)
+        await pilot.press("0")
+        assert list(app.list_view.ids) == list(app.store.order)
+
+
+async def test_sort_by_credits_survives_a_refresh(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        while app.view.sort != "credits":
+            await pilot.press("s")
+        credits = [app.store.rows[i].credits or -1 for i in app.list_view.ids]
+        assert credits == sorted(credits, reverse=True)
+        cycles = app.cycles
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.cycles > cycles)
+        credits = [app.store.rows[i].credits or -1 for i in app.list_view.ids]
+        assert credits == sorted(credits, reverse=True)
+        await pilot.press("S")
+        credits = [app.store.rows[i].credits or -1 for i in app.list_view.ids]
+        assert credits == sorted(credits)
+        assert "by credits" in app.query_one("#list-pane").border_title
+
+
+async def test_copy_puts_raw_id_url_and_json_on_the_clipboard(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("c")
+        assert app.clipboard == app.list_view.cursor_id
+        await pilot.press("J")
+        assert json.loads(app.clipboard) == app.store.rows[app.list_view.cursor_id].gen.raw
+        done = next(i for i in app.store.order if app.store.rows[i].gen.asset is not None)
+        app.list_view.select_id(done)
+        await pilot.press("u")
+        assert app.clipboard == app.store.rows[done].gen.asset.best_url
+        assert app.clipboard.startswith("http://127.0.0.1:")
+
+
+async def test_export_writes_the_filtered_list_as_jsonl_and_csv(make_app, tmp_path):
+    app, _, _ = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("5")
+        shown = list(app.list_view.ids)
+        await pilot.press("e")
+        await pilot.pause()
+        (jsonl,) = tmp_path.glob("*.jsonl")
+        lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
+        assert [g["id"] for g in lines] == shown
+        await pilot.press("E")
+        await pilot.pause()
+        (csv_file,) = tmp_path.glob("*.csv")
+        rows = list(csv.DictReader(csv_file.open()))
+        assert [r["id"] for r in rows] == shown
+        assert all(r["status"] == "error" and r["error_type"] for r in rows)
+        assert not list(tmp_path.glob(".*"))  # no temporary files left behind

@@ -1,0 +1,34 @@
+"""Export formats: raw JSON lines, flat CSV with spreadsheet formulas neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from hedra_tui.api.models import parse_generation
+from hedra_tui.state.export import write_csv, write_jsonl
+
+
+def test_jsonl_is_the_raw_payload_with_controls_escaped():
+    gen = parse_generation({"id": "x", "input": {"text_prompt": "a\x1b[2Jb"}, "extra": 1})
+    out = io.StringIO()
+    write_jsonl([gen], out)
+    assert "\x1b" not in out.getvalue()
+    assert json.loads(out.getvalue()) == gen.raw
+
+
+def test_csv_has_flat_columns_and_neutralises_formulas():
+    gen = parse_generation(
+        {
+            "id": "x",
+            "status": "error",
+            "input": {"text_prompt": '=HYPERLINK("http://evil")'},
+            "error": {"type": "INVALID_ARGUMENT", "message": "bad", "reason_code": None},
+        }
+    )
+    out = io.StringIO()
+    write_csv([gen], out, lambda g: "Model X")
+    (row,) = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["prompt"].startswith("'=")
+    assert row["error_type"] == "INVALID_ARGUMENT" and row["model"] == "Model X"
