@@ -94,6 +94,29 @@ def build_parser() -> argparse.ArgumentParser:
     p_list.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
     p_list.add_argument("--offset", type=int, default=0, help="skip this many first")
     p_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    p_list.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default=None,
+        help="table (default), json (one object per line) or csv",
+    )
+
+    p_watch = sub.add_parser(
+        "watch", help="follow generations until they finish (exit 0 all complete, 1 any failed)"
+    )
+    _add_connection_flags(p_watch, sub=True)
+    p_watch.add_argument("ids", nargs="+", metavar="ID", help="generation ids")
+    p_watch.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    p_watch.add_argument(
+        "--interval",
+        dest="watch_interval",
+        type=float,
+        default=None,
+        help="seconds between polls (default: the interval setting, 5)",
+    )
+
+    p_config = sub.add_parser("config", help="the config file")
+    p_config.add_argument("action", choices=("path",), help="path: print where the file is")
 
     p_sim = sub.add_parser("sim", help="run the local Hedra API simulator")
     from .simulator.cli import add_sim_arguments
@@ -121,6 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .simulator.cli import run_sim
 
             return run_sim(args)
+        if args.command == "config":
+            from .config import config_path
+
+            print(config_path())
+            return EXIT_OK
+        if args.command == "watch":
+            from .commands.watch_cmd import run_watch
+
+            return asyncio.run(run_watch(args))
         if args.command == "list":
             from .commands.list_cmd import run_list
 

@@ -14,6 +14,7 @@ from ..api.errors import ConfigError
 from ..api.models import Generation
 from ..api.sanitize import display
 from ..state.derive import error_code_of, format_age, parse_time, prompt_of
+from ..state.export import write_csv
 from ..state.timespec import parse_timespec
 from .connect import connect
 
@@ -97,8 +98,11 @@ async def run_list(args: argparse.Namespace) -> int:
     with connect(args) as conn:
         async with conn.client() as client:
             gens = await fetch(client, args.limit, args.offset, filters)
-    if args.json:
+    fmt = args.format or ("json" if args.json else "table")
+    if fmt == "json":
         write_json_lines(gens, sys.stdout)
+    elif fmt == "csv":
+        write_csv(gens, sys.stdout, lambda g: "")
     else:
         write_table(gens, sys.stdout)
     return 0

@@ -173,3 +173,76 @@ def test_monitor_without_a_key_explains_and_exits_2_before_the_tui(tmp_path):
     assert result.returncode == 2
     assert "HEDRA_API_KEY" in result.stderr and "hedra-tui --demo" in result.stderr
     assert "\x1b[" not in result.stdout + result.stderr  # the TUI never started
+
+
+def _ids_by_status(sim, status: str) -> list[str]:
+    import httpx
+
+    with httpx.Client(base_url=sim.base_url, headers={"X-API-Key": sim.api_key}) as c:
+        data = c.get("/generations", params={"limit": 100}).json()["data"]
+    return [g["id"] for g in data if g["status"] == status]
+
+
+def test_list_format_csv(sim_env, tmp_path):
+    result = run_cli("list", "--limit", "5", "--format", "csv", env=sim_env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.strip().splitlines()
+    assert rows[0].startswith("id,status,type,progress") and len(rows) == 6
+
+
+def test_watch_completed_job_exits_0_and_failed_job_exits_1(sim, sim_env, tmp_path):
+    done = _ids_by_status(sim, "complete")[0]
+    failed = _ids_by_status(sim, "error")[0]
+    ok = run_cli("watch", done, env=sim_env, cwd=str(tmp_path))
+    assert ok.returncode == 0, ok.stderr
+    assert done in ok.stdout and "complete" in ok.stdout
+    bad = run_cli("watch", done, failed, "--json", env=sim_env, cwd=str(tmp_path))
+    assert bad.returncode == 1
+    assert {json.loads(line)["id"] for line in bad.stdout.splitlines()} == {done, failed}
+
+
+def test_watch_follows_a_job_in_flight_until_it_finishes(sim_factory, tmp_path):
+    import time
+
+    from .helpers import advance
+
+    s = sim_factory(count=20, inflight=3, seed=2, arrivals=False)
+    gen_id = (
+        _ids_by_status(s, "processing")[0]
+        if _ids_by_status(s, "processing")
+        else _ids_by_status(s, "queued")[0]
+    )
+    env = {
+        "HEDRA_BASE_URL": s.base_url,
+        "HEDRA_API_KEY": s.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")} | env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hedra_tui", "watch", gen_id, "--interval", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=full_env,
+    )
+    time.sleep(1.5)
+    advance(s, 20)
+    time.sleep(0.8)
+    advance(s, 3600)
+    out, err = proc.communicate(timeout=30)
+    lines = out.strip().splitlines()
+    assert len(lines) >= 2, (out, err)
+    assert lines[-1].split()[1] in ("complete", "error")
+    assert proc.returncode == (0 if lines[-1].split()[1] == "complete" else 1)
+
+
+def test_watch_unknown_id_is_a_usage_error(sim_env, tmp_path):
+    result = run_cli("watch", "no-such-id", env=sim_env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert "no generation with id" in result.stderr
+
+
+def test_config_path_prints_the_config_file(tmp_path):
+    result = run_cli("config", "path", env={"HEDRA_TUI_CONFIG": str(tmp_path / "c.toml")})
+    assert result.returncode == 0
+    assert result.stdout.strip() == str(tmp_path / "c.toml")
