@@ -45,6 +45,7 @@ class View:
     text: str = ""
     statuses: set[str] = field(default_factory=set)  # empty: every status
     type: str | None = None
+    error: tuple[str, str | None] | None = None  # (error type, reason_code) from the errors view
     sort: str = "created"
     descending: bool = True
     _cache_key: tuple[object, ...] | None = None
@@ -52,7 +53,7 @@ class View:
 
     @property
     def active(self) -> bool:
-        return bool(self.text or self.statuses or self.type) or self.sort != "created"
+        return bool(self.text or self.statuses or self.type or self.error) or self.sort != "created"
 
     def describe(self) -> str:
         """A few words for the header: what is filtered and how it is sorted."""
@@ -63,6 +64,8 @@ class View:
             parts.append("+".join(sorted(self.statuses)))
         if self.type:
             parts.append(f"type={self.type}")
+        if self.error:
+            parts.append("error=" + "/".join(p for p in self.error if p))
         if self.sort != "created" or not self.descending:
             parts.append(f"by {self.sort} {'↓' if self.descending else '↑'}")
         return " · ".join(parts)
@@ -79,6 +82,7 @@ class View:
             self.text,
             frozenset(self.statuses),
             self.type,
+            self.error,
             self.sort,
             self.descending,
         )
@@ -99,6 +103,7 @@ class View:
             for r in rows
             if (not self.statuses or (r.status or "unknown") in self.statuses)
             and (not self.type or r.type_text == self.type)
+            and (not self.error or (r.error_code, r.reason_code) == self.error)
             and (not needle or row_matches(r, needle, self.store.model_label(r)))
         ]
         if self.sort != "created":

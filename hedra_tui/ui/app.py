@@ -29,11 +29,13 @@ from textual.widgets import Footer
 
 from ..api.client import HedraClient
 from ..api.sanitize import display
+from ..state.errors_view import error_buckets
 from ..state.export import write_export
 from ..state.poller import CycleReport, Poller
 from ..state.store import Store, utcnow
 from ..state.view import View
 from .palette import Palette
+from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
 from .widgets.detail import DetailPane
 from .widgets.filter_bar import FilterBar
@@ -84,6 +86,7 @@ class HedraApp(App[int]):
         Binding("0", "clear_filters", "Clear filters", show=False, id="app.clear_filters"),
         Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
+        Binding("x", "errors", "Errors", id="app.errors"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.reverse_sort"),
         Binding("c", "copy('id')", "Copy id", show=False, id="app.copy_id"),
         Binding("u", "copy('url')", "Copy URL", show=False, id="app.copy_url"),
@@ -406,6 +409,17 @@ class HedraApp(App[int]):
             self._apply_view()
         self.list_view.focus()
 
+    def action_errors(self) -> None:
+        screen = ErrorsScreen(error_buckets(self.store), self.palette, self.clock())
+
+        def picked(choice: tuple[str, str | None] | None) -> None:
+            if choice is not None:
+                self.view.error = choice
+                self._apply_view()
+                self.list_view.focus()
+
+        self.push_screen(screen, picked)
+
     def action_toggle_status(self, status: str) -> None:
         self.view.toggle_status(status)
         self._apply_view()
@@ -414,6 +428,7 @@ class HedraApp(App[int]):
         self.view.text = ""
         self.view.statuses.clear()
         self.view.type = None
+        self.view.error = None
         self._apply_view()
 
     def action_cycle_type(self) -> None:

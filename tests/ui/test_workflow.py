@@ -100,3 +100,33 @@ async def test_export_writes_the_filtered_list_as_jsonl_and_csv(make_app, tmp_pa
         assert [r["id"] for r in rows] == shown
         assert all(r["status"] == "error" and r["error_type"] for r in rows)
         assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+async def test_errors_view_groups_failures_and_enter_filters_the_list(make_app):
+    from hedra_tui.ui.screens.errors import ErrorsScreen
+
+    app, _, _ = make_app(count=400)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ErrorsScreen)
+        buckets = screen.buckets
+        failed = [r for r in app.store if r.status == "error"]
+        assert sum(b.count for b in buckets) == len(failed)
+        assert [b.count for b in buckets] == sorted((b.count for b in buckets), reverse=True)
+        assert all(b.advice for b in buckets)
+        first = buckets[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ErrorsScreen)
+        shown = [app.store.rows[i] for i in app.list_view.ids]
+        # a short filtered list pulls in older pages, so count against what is loaded now
+        matching = [
+            r for r in app.store if (r.error_code, r.reason_code) == (first.code, first.reason)
+        ]
+        assert len(shown) == len(matching) >= first.count
+        assert all((r.error_code, r.reason_code) == (first.code, first.reason) for r in shown)
+        await pilot.press("0")
+        assert list(app.list_view.ids) == list(app.store.order)

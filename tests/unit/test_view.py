@@ -108,3 +108,31 @@ def test_cycle_sort_visits_every_sort():
         view.cycle_sort()
         seen.append(view.sort)
     assert sorted(seen) == sorted(SORTS)
+
+
+def test_errors_are_grouped_by_type_and_reason_largest_first():
+    from hedra_tui.state.errors_view import error_buckets
+
+    store = Store(clock=lambda: NOW)
+    specs = [("MODERATION_FAILED", "MODERATION_LIKENESS")] * 2 + [("MODERATION_FAILED", None)] * 3
+    specs += [("NEW_CODE", None)]
+    store.upsert(
+        parse_generation(
+            {
+                "id": f"e{i}",
+                "status": "error",
+                "created_at": (NOW - timedelta(minutes=i)).isoformat(),
+                "error": {"type": code, "reason_code": reason, "message": f"m{i}"},
+            }
+        )
+        for i, (code, reason) in enumerate(specs)
+    )
+    buckets = error_buckets(store)
+    assert [(b.code, b.reason, b.count) for b in buckets] == [
+        ("MODERATION_FAILED", None, 3),
+        ("MODERATION_FAILED", "MODERATION_LIKENESS", 2),
+        ("NEW_CODE", None, 1),
+    ]
+    assert buckets[1].latest.id == "e0"  # the newest example
+    assert "real person" in buckets[1].advice
+    assert buckets[2].group.value == "unknown"

@@ -1,0 +1,72 @@
+"""The errors view: loaded failures grouped by type and reason, with counts and advice."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...api.sanitize import display
+from ...state.derive import format_age
+from ...state.errors_view import ErrorBucket
+from ..palette import GROUP_ICONS, Palette
+
+
+def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    style = palette.for_group(bucket.group)
+    text.append(f"{bucket.count:>6,}  ", style="bold")
+    text.append(f"{GROUP_ICONS[bucket.group]} {display(bucket.code, max_len=30)}", style=style)
+    if bucket.reason:
+        text.append(f" / {display(bucket.reason, max_len=40)}", style=style)
+    text.append(f"  [{bucket.group.value}] ", style="dim")
+    text.append(bucket.advice, style="italic")
+    latest = bucket.latest
+    message = latest.gen.error.message if latest.gen.error else (latest.gen.error_message or "")
+    text.append("\n        latest ", style="dim")
+    text.append(format_age(latest.created, now) + " ago: ", style="dim")  # type: ignore[arg-type]
+    text.append(display(message, max_len=200))
+    return text
+
+
+class ErrorsScreen(ModalScreen[tuple[str, str | None] | None]):
+    """Pick a group to show only its jobs in the list; esc closes."""
+
+    BINDINGS = [Binding("escape,q,x", "dismiss(None)", "Close", id="errors.close")]
+    DEFAULT_CSS = """
+    ErrorsScreen { align: center middle; }
+    ErrorsScreen > Vertical {
+        width: 110; max-width: 100%; height: auto; max-height: 90%;
+        border: round $error; background: $surface; padding: 0 1;
+    }
+    ErrorsScreen OptionList { height: auto; max-height: 30; border: none; }
+    """
+
+    def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: object) -> None:
+        super().__init__()
+        self.buckets = buckets
+        self.palette = palette
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            total = sum(b.count for b in self.buckets)
+            box.border_title = f"Errors in the loaded history: {total:,}"
+            if not self.buckets:
+                yield Static(Text("No failed generations in what is loaded.", style="dim"))
+                return
+            yield Static(Text("enter: show these jobs in the list · esc: close", style="dim"))
+            yield OptionList(
+                *(
+                    Option(bucket_text(b, self.palette, self.now), id=str(i))
+                    for i, b in enumerate(self.buckets)
+                )
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        bucket = self.buckets[int(event.option.id or 0)]
+        self.dismiss((bucket.code, bucket.reason))
