@@ -6,11 +6,12 @@ The API key is a ``SecretStr``: it never appears in a repr, a log line or an err
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -35,6 +36,35 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def state_path() -> Path:
+    """Where remembered choices (the theme) are kept: not the user's config file."""
+    override = os.environ.get("HEDRA_TUI_STATE")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_state_dir(APP_NAME)) / "state.json"
+
+
+def remembered(key: str) -> Any:
+    try:
+        return json.loads(state_path().read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def remember(key: str, value: Any) -> None:
+    """Best effort: a read-only home must not break the monitor."""
+    path = state_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        if not isinstance(data, dict):
+            data = {}
+        data[key] = value
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    except (OSError, ValueError):
+        pass
+
+
 class Settings(BaseSettings):
     """Everything the CLI and the monitor can be told."""
 
@@ -55,6 +85,10 @@ class Settings(BaseSettings):
         default=180.0, gt=0, description="seconds without progress before a job is 'stalled?'"
     )
     credits_every: float = Field(default=60.0, ge=5, description="seconds between credit checks")
+    notify: Literal["watched", "all", "none"] = "watched"
+    bell: bool = False
+    theme: str | None = None
+    download_dir: str | None = None
 
     @field_validator("api_key", mode="before")
     @classmethod

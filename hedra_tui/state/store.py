@@ -90,6 +90,7 @@ class Store:
     _keys: list[tuple[float, str]] = field(default_factory=list)
     models: dict[str, str] = field(default_factory=dict)
     malformed: list[MalformedItem] = field(default_factory=list)
+    watched: set[str] = field(default_factory=set)
     exhausted: bool = False  # the whole history is loaded
     version: int = 0  # moves when the order (membership) changes
     _counts: Counter[str] = field(default_factory=Counter)

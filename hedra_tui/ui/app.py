@@ -87,6 +87,7 @@ class HedraApp(App[int]):
         Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
         Binding("x", "errors", "Errors", id="app.errors"),
+        Binding("w", "watch", "Watch", show=False, id="app.watch"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.reverse_sort"),
         Binding("c", "copy('id')", "Copy id", show=False, id="app.copy_id"),
         Binding("u", "copy('url')", "Copy URL", show=False, id="app.copy_url"),
@@ -107,6 +108,10 @@ class HedraApp(App[int]):
         filters: dict[str, Any] | None = None,
         autopoll: bool = True,
         export_dir: str | Path | None = None,
+        notify: str = "watched",
+        bell: bool = False,
+        theme: str | None = None,
+        on_theme: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -115,6 +120,12 @@ class HedraApp(App[int]):
         self.source = display(source, max_len=60)
         self.store = Store(clock=clock)
         self.view = View(self.store)
+        self.notify_mode = notify
+        self.ring_bell = bell
+        self.unseen = 0  # jobs that ended since the user last pressed a key
+        self._on_theme = on_theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.poller = Poller(
             client,
@@ -220,6 +231,8 @@ class HedraApp(App[int]):
 
     def _on_theme_change(self) -> None:
         self._apply_palette()
+        if self._on_theme is not None:
+            self._on_theme(self.theme)  # remembered for the next start
 
     def _apply_palette(self) -> None:
         self.palette = Palette.from_variables(
@@ -277,12 +290,50 @@ class HedraApp(App[int]):
         if not self._first_load_done and len(self.store):
             self._first_load_done = True
             lst._set_cursor(0)
-        self.inflight.note_finished(set(finished))
+        finished = set(finished)
+        self.inflight.note_finished(finished)
+        self._announce(finished)
         self.inflight.update_rows()
         if self.detail.gen_id in changed:
             self.detail.refresh_detail()
         self._update_header()
         self._update_list_title()
+
+    def _announce(self, finished: set[str]) -> None:
+        """Toast (and ring) for watched jobs that ended, or every job with notify = all."""
+        if not finished or self.notify_mode == "none":
+            return
+        self.unseen += len(finished)
+        for gen_id in sorted(finished):
+            if self.notify_mode != "all" and gen_id not in self.store.watched:
+                continue
+            row = self.store.rows[gen_id]
+            what = row.prompt_text[:50] or row.id[:8]
+            if row.status == "complete":
+                self.toast(f"✓ completed: {what}")
+            else:
+                self.toast(f"✗ {row.error_text or row.status_text}: {what}", severity="error")
+            if self.ring_bell:
+                self.bell()
+
+    def on_key(self) -> None:
+        if self.unseen:
+            self.unseen = 0
+            self._update_header()
+
+    def action_watch(self) -> None:
+        gen_id = self.list_view.cursor_id
+        if gen_id is None:
+            return
+        watched = self.store.watched
+        if gen_id in watched:
+            watched.discard(gen_id)
+            self.toast("No longer watching this job")
+        else:
+            watched.add(gen_id)
+            self.toast("Watching: you will be told when it ends")
+        self.list_view.rows_changed({gen_id})
+        self.list_view.refresh_line(self.list_view.cursor + 1)
 
     def _update_list_title(self) -> None:
         total = len(self.store)
@@ -320,6 +371,7 @@ class HedraApp(App[int]):
                 width=width,
                 loading="loading older…" if self._loading_older else "",
                 unreadable=len(self.store.malformed),
+                unseen=self.unseen,
             )
         )
         self.query_one("#status-credits", TextLine).set_text(

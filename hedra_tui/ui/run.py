@@ -7,6 +7,7 @@ import os
 
 from ..commands.connect import connect
 from ..commands.list_cmd import filters_from_args
+from ..config import remember, remembered
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -23,6 +24,11 @@ def run_app(args: argparse.Namespace) -> int:
             credits_every=conn.settings.credits_every,
             source=source,
             filters=filters,
+            notify=conn.settings.notify,
+            bell=conn.settings.bell,
+            theme=conn.settings.theme or remembered("theme"),
+            on_theme=lambda name: remember("theme", name),
+            export_dir=conn.settings.download_dir,
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
         result = app.run()

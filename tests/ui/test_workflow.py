@@ -130,3 +130,46 @@ async def test_errors_view_groups_failures_and_enter_filters_the_list(make_app):
         assert all((r.error_code, r.reason_code) == (first.code, first.reason) for r in shown)
         await pilot.press("0")
         assert list(app.list_view.ids) == list(app.store.order)
+
+
+async def test_watched_job_ending_toasts_rings_and_counts_as_new(make_app):
+    from textual.widgets._toast import Toast
+
+    from ..integration.helpers import advance
+
+    app, sim, _ = make_app(bell=True)
+    rings = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        flying = app.store.in_flight_ids()[0]
+        app.list_view.select_id(flying)
+        await pilot.press("w")
+        assert flying in app.store.watched
+        assert "★" in "".join(s.text for s in app.list_view.render_line(app.list_view.cursor + 1))
+        advance(sim, 3600)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.store.rows[flying].final)
+        await wait_for(pilot, lambda: bool(rings))
+        assert len(rings) == 1  # only the watched job rings (notify = watched)
+        texts = [t.render().plain for t in app.query(Toast)]
+        assert any(("completed" in t or "✗" in t) for t in texts)
+        assert "new" in app.query_one("#status-counts")._text.plain
+        await pilot.press("j")
+        assert app.unseen == 0 and "new" not in app.query_one("#status-counts")._text.plain
+
+
+async def test_theme_from_settings_is_applied(make_app):
+    app, _, _ = make_app(theme="nord")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
+
+
+async def test_changing_the_theme_reports_it_to_be_remembered(make_app):
+    saved = []
+    app, _, _ = make_app(on_theme=saved.append)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = "gruvbox"
+        await pilot.pause()
+    assert saved[-1] == "gruvbox"

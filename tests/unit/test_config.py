@@ -96,3 +96,22 @@ def test_key_is_refused_over_plain_http_to_a_remote_host():
     check_key_transport("http://api.example.com", allow_insecure=True)
     with pytest.raises(ConfigError):
         check_key_transport("ftp://x")
+
+
+def test_theme_is_remembered_in_the_state_file_not_the_config(isolated, monkeypatch):
+    from hedra_tui.config import remember, remembered
+
+    monkeypatch.setenv("HEDRA_TUI_STATE", str(isolated / "state" / "state.json"))
+    assert remembered("theme") is None
+    remember("theme", "nord")
+    assert remembered("theme") == "nord"
+    assert not (isolated / "config.toml").exists()
+
+
+def test_notify_bell_and_download_dir_settings_from_the_config_file(isolated):
+    (isolated / "config.toml").write_text('notify = "all"\nbell = true\ndownload_dir = "/tmp/x"\n')
+    s = load_settings()
+    assert (s.notify, s.bell, s.download_dir) == ("all", True, "/tmp/x")
+    (isolated / "config.toml").write_text('notify = "sometimes"\n')
+    with pytest.raises(ConfigError, match="notify"):
+        load_settings()

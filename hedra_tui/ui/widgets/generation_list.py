@@ -276,7 +276,7 @@ class GenerationList(ScrollView, can_focus=True):
 
     def _cell_key(self, row: Row, key: str, w: int, now: datetime, stalled: bool) -> object:
         if key == "status":
-            return row.status_text
+            return (row.status_text, row.id in self.store.watched)
         if key == "type":
             return row.type_text
         if key == "prompt":
@@ -365,9 +365,9 @@ class GenerationList(ScrollView, can_focus=True):
         assert palette is not None
         key = col.key
         if key == "status":
-            return [
-                Segment(fit(f"{status_icon(row.status)} {row.status_text}", w), base + status_style)
-            ]
+            mark = "★" if row.id in self.store.watched else " "  # watched jobs carry a star
+            text = fit(f"{status_icon(row.status)}{mark}{row.status_text}", w)
+            return [Segment(text, base + status_style)]
         if key == "type":
             return [Segment(fit(row.type_text, w), base)]
         if key == "prompt":

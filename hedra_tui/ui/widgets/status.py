@@ -83,6 +83,7 @@ def counts_text(
     width: int,
     loading: str = "",
     unreadable: int = 0,
+    unseen: int = 0,
 ) -> Text:
     """Counts by status, stalled jobs, unreadable items, and what is loading."""
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -101,6 +102,8 @@ def counts_text(
         text.append(f"?{other}{' other' if wide else ''}  ", style=palette.unknown_status)
     if stalled:
         text.append(f"⚠ {stalled} stalled?  ", style=palette.stalled)
+    if unseen:
+        text.append(f"● {unseen} new  ", style=palette.header)
     if unreadable:
         text.append(f"⚠ {unreadable} unreadable  ", style=palette.stalled)
     if loading:
