@@ -238,6 +238,9 @@ class ApiMiddleware:
         self.stats = stats
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/_sim/cut-assets/"):
+            await _cut_asset(send)
+            return
         if scope["type"] != "http" or scope["path"].startswith("/_sim/"):
             await self.app(scope, receive, send)
             return
@@ -324,6 +327,19 @@ class ApiMiddleware:
                 }
             )
             raise ConnectionAbortedError("simulated drop")
+
+
+async def _cut_asset(send: Send) -> None:
+    """Half of an asset, then the connection drops: an interrupted download."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(ASSET_BYTES).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"x" * (ASSET_BYTES // 2), "more_body": True})
+    _abort(send)
 
 
 def _abort(send: Send) -> bool:

@@ -20,14 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, ProgressBar
 
 from ..api.client import HedraClient
+from ..api.download import download, file_name_for
+from ..api.errors import HedraError
 from ..api.sanitize import display
 from ..state.errors_view import error_buckets
 from ..state.export import write_export
@@ -88,6 +91,8 @@ class HedraApp(App[int]):
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
         Binding("x", "errors", "Errors", id="app.errors"),
         Binding("w", "watch", "Watch", show=False, id="app.watch"),
+        Binding("d", "download(False)", "Download", show=False, id="app.download"),
+        Binding("D", "download(True)", "Download (overwrite)", show=False, id="app.download_over"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.reverse_sort"),
         Binding("c", "copy('id')", "Copy id", show=False, id="app.copy_id"),
         Binding("u", "copy('url')", "Copy URL", show=False, id="app.copy_url"),
@@ -154,6 +159,9 @@ class HedraApp(App[int]):
             yield TextLine(id="status-counts")
             yield TextLine(id="status-credits")
         yield TextLine(id="banner")
+        with Horizontal(id="download"):
+            yield ProgressBar(total=100, show_eta=False, id="download-bar")
+            yield TextLine(id="download-label")
         with Container(id="main"):
             with Vertical(id="list-pane"):
                 yield GenerationList(
@@ -518,6 +526,40 @@ class HedraApp(App[int]):
             payload = json.dumps(row.gen.raw, ensure_ascii=False, indent=2)
         self.copy_to_clipboard(payload)
         self.toast(f"Copied {what}: {payload[:60]}" + ("…" if len(payload) > 60 else ""))
+
+    def action_download(self, overwrite: bool = False) -> None:
+        row = self.store.get(self.list_view.cursor_id or "")
+        url = row.gen.asset.best_url if row is not None and row.gen.asset is not None else None
+        if row is None or not url:
+            self.toast("This generation has no asset to download (yet)")
+            return
+        dest = self.export_dir / file_name_for(row.id, row.gen.type, url)
+        if dest.exists() and not overwrite:
+            self.toast(f"Already downloaded: {dest} (D downloads again)")
+            return
+        self.download_asset(url, dest)
+
+    @work(exclusive=True, exit_on_error=False, group="download", name="download")
+    async def download_asset(self, url: str, dest: Path) -> None:
+        line = self.query_one("#download")
+        bar = self.query_one("#download-bar", ProgressBar)
+        label = self.query_one("#download-label", TextLine)
+        label.set_text(Text(f" {display(dest.name, max_len=60)}"))
+        bar.update(total=100, progress=0)
+        line.add_class("-shown")
+
+        def progress(done: int, total: int | None) -> None:
+            if total:
+                bar.update(total=total, progress=done)
+
+        try:
+            size = await download(url, dest, on_progress=progress)
+        except HedraError as exc:
+            self.toast(f"Download failed: {exc.message}", severity="error")
+        else:
+            self.toast(f"Downloaded {size:,} bytes to {dest}")
+        finally:
+            line.remove_class("-shown")
 
     def action_export(self, fmt: str) -> None:
         """Write the rows the list shows (filter applied) as JSON lines or CSV."""

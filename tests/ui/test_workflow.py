@@ -173,3 +173,25 @@ async def test_changing_the_theme_reports_it_to_be_remembered(make_app):
         app.theme = "gruvbox"
         await pilot.pause()
     assert saved[-1] == "gruvbox"
+
+
+async def test_download_key_saves_the_asset_and_does_not_overwrite(make_app, tmp_path):
+    from textual.widgets._toast import Toast
+
+    app, _, _ = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        done = next(i for i in app.store.order if app.store.rows[i].gen.asset is not None)
+        app.list_view.select_id(done)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: any(p.name.startswith(done) for p in tmp_path.iterdir()))
+        (saved,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+        assert saved.stat().st_size == 64 * 1024
+        await wait_for(pilot, lambda: not app.query_one("#download").has_class("-shown"))
+        before = saved.stat().st_mtime_ns
+        await pilot.press("d")
+        await wait_for(
+            pilot, lambda: any("Already downloaded" in t.render().plain for t in app.query(Toast))
+        )
+        assert saved.stat().st_mtime_ns == before
+        assert [p for p in tmp_path.iterdir()] == [saved]

@@ -1,0 +1,76 @@
+"""Download an asset to a file: streamed, with progress, written to a temporary file and
+renamed only when complete, so an interrupted download never leaves a half file under the
+final name. The API key is never sent with a download (asset URLs live on other hosts)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from .errors import APIConnectionError, APIStatusError, APITimeoutError
+from .sanitize import display
+
+CHUNK = 64 * 1024
+
+
+async def download(
+    url: str,
+    dest: Path,
+    *,
+    on_progress: Callable[[int, int | None], None] | None = None,
+    timeout: float = 30.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> int:
+    """Fetch ``url`` into ``dest``; returns the number of bytes written."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    written = 0
+    try:
+        async with (
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=True
+            ) as http,
+            http.stream("GET", url) as response,
+        ):
+            if not response.is_success:
+                raise APIStatusError(
+                    f"download failed ({response.status_code})",
+                    status_code=response.status_code,
+                )
+            total = int(response.headers.get("content-length") or 0) or None
+            with os.fdopen(fd, "wb") as out:
+                fd = -1
+                async for chunk in response.aiter_bytes(CHUNK):
+                    out.write(chunk)
+                    written += len(chunk)
+                    if on_progress is not None:
+                        on_progress(written, total)
+            if total is not None and written != total:
+                raise APIConnectionError(f"download cut short ({written} of {total} bytes)")
+        os.replace(tmp, dest)
+        return written
+    except httpx.TimeoutException as exc:
+        raise APITimeoutError("the download timed out") from exc
+    except httpx.HTTPError as exc:
+        reason = display(str(exc), max_len=120) or type(exc).__name__
+        raise APIConnectionError(f"download interrupted ({reason})") from exc
+    finally:
+        if fd != -1:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+
+
+def file_name_for(gen_id: str, kind: str, url: str) -> str:
+    """A safe file name: the generation id plus an extension from the URL or the type."""
+    suffix = Path(url.split("?", 1)[0]).suffix.lower()
+    if not (2 <= len(suffix) <= 6 and suffix[1:].isalnum()):
+        suffix = {"video": ".mp4", "image": ".png", "audio": ".mp3", "voice": ".mp3"}.get(
+            kind, ".bin"
+        )
+    safe_id = "".join(c for c in gen_id if c.isalnum() or c in "-_")[:64] or "asset"
+    return safe_id + suffix

@@ -1,0 +1,38 @@
+"""Downloads from the simulator: complete files, progress, and no half file when cut."""
+
+from __future__ import annotations
+
+import pytest
+
+from hedra_tui.api.download import download, file_name_for
+from hedra_tui.api.errors import APIConnectionError, APIStatusError
+
+
+async def test_download_writes_the_whole_file_and_reports_progress(sim, tmp_path):
+    seen = []
+    dest = tmp_path / "out" / "a.mp4"
+    size = await download(
+        f"{sim.base_url}/_sim/assets/abc", dest, on_progress=lambda n, t: seen.append((n, t))
+    )
+    assert size == 64 * 1024 == dest.stat().st_size
+    assert seen[-1] == (size, size)
+    assert list(dest.parent.iterdir()) == [dest]
+
+
+async def test_an_interrupted_download_leaves_no_file(sim, tmp_path):
+    dest = tmp_path / "b.mp4"
+    with pytest.raises(APIConnectionError):
+        await download(f"{sim.base_url}/_sim/cut-assets/abc", dest)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_failed_status_is_an_error_and_leaves_no_file(sim, tmp_path):
+    with pytest.raises(APIStatusError):
+        await download(f"{sim.base_url}/_sim/nothing-here", tmp_path / "c.bin")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_names_are_safe():
+    assert file_name_for("3c90-ab", "video", "https://x/y/clip.MP4?sig=1") == "3c90-ab.mp4"
+    assert file_name_for("../../etc/passwd", "image", "https://x/noext") == "etcpasswd.png"
+    assert file_name_for("id", "text", "https://x/a.b/c") == "id.bin"
