@@ -80,6 +80,16 @@ async def failing(pilot: Any, sim: Any) -> None:
     await pilot.pause(0.2)
 
 
+async def filtered(pilot: Any, sim: Any) -> None:
+    await pilot.press("5", "s", "s", "s", "s")  # errors only, sorted by credits
+    await pilot.press("slash", *"balance")
+    await pilot.pause(0.2)
+
+
+async def errors_view(pilot: Any, sim: Any) -> None:
+    await pilot.press("x")
+
+
 async def show_help(pilot: Any, sim: Any) -> None:
     await pilot.press("question_mark")
 
@@ -91,7 +101,9 @@ async def main() -> None:
     await shoot("monitor-160x45", (160, 45))
     await shoot("detail-error-tree", (120, 40), inspect)
     await shoot("api-down-banner", (120, 40), failing)
-    await shoot("help", (100, 36), show_help)
+    await shoot("filter-errors-by-credits", (120, 40), filtered)
+    await shoot("errors-view", (120, 40), errors_view)
+    await shoot("help", (100, 44), show_help)
 
 
 if __name__ == "__main__":

@@ -79,3 +79,14 @@ def display(value: object, *, multiline: bool = False, max_len: int | None = Non
 def is_safe(text: str) -> bool:
     """True when ``text`` has nothing :func:`display` would replace (except plain newlines)."""
     return _NEEDS_WORK.search(text.replace("\n", "")) is None
+
+
+_LINKABLE = re.compile(r"^https?://[\x21-\x7e]+$")
+
+
+def safe_link(url: object) -> str | None:
+    """``url`` when it can be a terminal hyperlink target (OSC 8): http(s) and printable
+    ASCII only, so nothing in it can end the escape sequence early. None otherwise."""
+    if isinstance(url, str) and len(url) <= 2048 and _LINKABLE.match(url):
+        return url
+    return None

@@ -31,7 +31,8 @@ from textual.widgets import Footer, ProgressBar
 from ..api.client import HedraClient
 from ..api.download import download, file_name_for
 from ..api.errors import HedraError
-from ..api.sanitize import display
+from ..api.sanitize import display, safe_link
+from ..state.activity import activity
 from ..state.errors_view import error_buckets
 from ..state.export import write_export
 from ..state.poller import CycleReport, Poller
@@ -45,7 +46,14 @@ from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
 from .widgets.inflight import InFlightPanel
 from .widgets.json_tree import JsonTree
-from .widgets.status import TextLine, banner_line, counts_text, credits_text, state_text
+from .widgets.status import (
+    TextLine,
+    activity_text,
+    banner_line,
+    counts_text,
+    credits_text,
+    state_text,
+)
 
 WIDE = 150
 SHORT = 30
@@ -91,6 +99,7 @@ class HedraApp(App[int]):
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
         Binding("x", "errors", "Errors", id="app.errors"),
         Binding("w", "watch", "Watch", show=False, id="app.watch"),
+        Binding("o", "open_asset", "Open", show=False, id="app.open"),
         Binding("d", "download(False)", "Download", show=False, id="app.download"),
         Binding("D", "download(True)", "Download (overwrite)", show=False, id="app.download_over"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.reverse_sort"),
@@ -148,6 +157,7 @@ class HedraApp(App[int]):
         self._first_load_done = False
         self._loading_older = False
         self._was_failing = False
+        self._credits_at_start: int | None = None
         self._short: bool | None = None
 
     # -- layout -------------------------------------------------------------------------
@@ -158,6 +168,7 @@ class HedraApp(App[int]):
             yield TextLine(id="status-state")
             yield TextLine(id="status-counts")
             yield TextLine(id="status-credits")
+        yield TextLine(id="activity")
         yield TextLine(id="banner")
         with Horizontal(id="download"):
             yield ProgressBar(total=100, show_eta=False, id="download-bar")
@@ -391,12 +402,24 @@ class HedraApp(App[int]):
         banner.set_text(text)
         banner.set_class(bool(text.plain), "-shown")
 
+    def _update_activity(self) -> None:
+        """The summary strip: per-minute sparklines change at most once a minute."""
+        credits = self.poller.credits.remaining if self.poller.credits else None
+        if credits is not None and self._credits_at_start is None:
+            self._credits_at_start = credits
+        delta = None
+        if credits is not None and self._credits_at_start is not None:
+            delta = max(self._credits_at_start - credits, 0)
+        act = activity(self.store, self.clock())
+        self.query_one("#activity", TextLine).set_text(activity_text(act, self.palette, delta))
+
     def _tick(self) -> None:
         try:
             self.list_view.tick()
             self.inflight.update_rows()
             self.detail.refresh_detail()
             self._update_header()
+            self._update_activity()
         except Exception as exc:  # never let a timer callback take the app down
             self.log.error(f"tick error: {exc!r}")
 
@@ -526,6 +549,22 @@ class HedraApp(App[int]):
             payload = json.dumps(row.gen.raw, ensure_ascii=False, indent=2)
         self.copy_to_clipboard(payload)
         self.toast(f"Copied {what}: {payload[:60]}" + ("…" if len(payload) > 60 else ""))
+
+    def action_open_asset(self) -> None:
+        """Open the asset URL in a browser on this machine; over SSH that would open it on
+        the remote host, so there the URL is copied (OSC 52) instead."""
+        row = self.store.get(self.list_view.cursor_id or "")
+        url = row.gen.asset.best_url if row is not None and row.gen.asset is not None else None
+        link = safe_link(url)
+        if link is None:
+            self.toast("No http(s) asset URL to open")
+            return
+        if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+            self.copy_to_clipboard(link)
+            self.toast("Over SSH: the URL was copied to your clipboard instead")
+            return
+        self.open_url(link)
+        self.toast("Opening the asset in your browser")
 
     def action_download(self, overwrite: bool = False) -> None:
         row = self.store.get(self.list_view.cursor_id or "")

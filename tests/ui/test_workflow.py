@@ -195,3 +195,30 @@ async def test_download_key_saves_the_asset_and_does_not_overwrite(make_app, tmp
         )
         assert saved.stat().st_mtime_ns == before
         assert [p for p in tmp_path.iterdir()] == [saved]
+
+
+async def test_activity_strip_counts_jobs_that_end(make_app):
+    from ..integration.helpers import advance
+
+    app, sim, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        advance(sim, 3600)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not app.store.in_flight_ids())
+        app._tick()
+        strip = app.query_one("#activity")._text.plain
+        ended = [r for r in app.store if r.finished_at is not None]
+        assert ended and "✓ " in strip and "error rate" in strip
+        assert "credits used this session" in strip
+
+
+async def test_open_over_ssh_copies_the_url_instead(make_app, monkeypatch):
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 22")
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        done = next(i for i in app.store.order if app.store.rows[i].gen.asset is not None)
+        app.list_view.select_id(done)
+        await pilot.press("o")
+        assert app.clipboard == app.store.rows[done].gen.asset.best_url

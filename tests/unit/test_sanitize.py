@@ -70,3 +70,13 @@ def test_any_text_comes_out_without_controls(text):
     out = display(text)
     assert is_safe(out)
     assert "\n" not in out
+
+
+def test_only_plain_http_urls_become_hyperlinks():
+    from hedra_tui.api.sanitize import safe_link
+
+    assert safe_link("https://cdn.example.com/a.mp4?sig=1") == "https://cdn.example.com/a.mp4?sig=1"
+    assert safe_link("https://x/\x1b]8;;evil\x1b\\") is None
+    assert safe_link("javascript:alert(1)") is None
+    assert safe_link("https://x/with space") is None
+    assert safe_link(None) is None

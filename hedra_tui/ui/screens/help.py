@@ -27,6 +27,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("x", "errors view: failures grouped by type and reason"),
     ("w", "watch / unwatch the job (toast and bell when it ends)"),
     ("c / u / J", "copy id / asset URL / JSON (OSC 52)"),
+    ("o", "open the asset URL (copied instead over SSH)"),
     ("d / D", "download the asset (D: again, overwriting)"),
     ("e / E", "export the listed generations as JSON lines / CSV"),
     ("r", "refresh now"),

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from ...api.sanitize import display
+from ...api.sanitize import display, safe_link
 from ...state.derive import advice_for, format_age, format_duration
 from ...state.store import Row, Store
 from ..cells import eta_text
@@ -90,6 +91,15 @@ def summary_text(row: Row, store: Store, palette: Palette, now: datetime) -> Tex
                 what = display(violation.get("message", ""), max_len=200)
                 text.append(f"  • {where}: ", style="bold")
                 text.append(f"{what}\n")
+    url = gen.asset.best_url if gen.asset is not None else None
+    if url:
+        text.append("asset ", style="dim")
+        link = safe_link(url)
+        # a terminal hyperlink (OSC 8) where the URL is safe to embed; plain text otherwise
+        text.append(
+            display(url, max_len=200), style=Style(link=link, underline=True) if link else ""
+        )
+        text.append("\n")
     if row.prompt_text:
         text.append("prompt ", style="dim")
         text.append(display(row.prompt_text, max_len=600))

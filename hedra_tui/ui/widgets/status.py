@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...api.models import GenerationStatus
+from ...state.activity import Activity, sparkline
 from ...state.poller import ConnState, Health
 from ..palette import Palette, status_icon
 
@@ -140,4 +141,21 @@ def banner_line(
         text.append(" · fix HEDRA_API_KEY", style=palette.muted)
     if health.last_ok is not None:
         text.append(f" · data from {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
+    return text
+
+
+def activity_text(act: Activity, palette: Palette, credits_delta: int | None) -> Text:
+    """One line: completions and failures per minute (sparklines), error rate, credits used."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("last 20 min  ", style=palette.muted)
+    text.append(
+        "✓ " + sparkline(act.completed), style=palette.for_status(GenerationStatus.COMPLETE)
+    )
+    text.append(f" {sum(act.completed[-5:]) / 5:.1f}/min  ", style=palette.muted)
+    text.append("✗ " + sparkline(act.failed), style=palette.for_status(GenerationStatus.ERROR))
+    text.append(f" {sum(act.failed[-5:]) / 5:.1f}/min", style=palette.muted)
+    if act.error_rate is not None:
+        text.append(f"  error rate {act.error_rate:.0%}", style=palette.muted)
+    burned = credits_delta if credits_delta is not None else act.credits_burned
+    text.append(f"  credits used this session {burned:,}", style=palette.muted)
     return text
