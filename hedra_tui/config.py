@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     bell: bool = False
     theme: str | None = None
     download_dir: str | None = None
+    keymap: dict[str, str] = Field(
+        default_factory=dict, description='binding id -> keys, e.g. {"app.refresh" = "ctrl+r"}'
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod

@@ -126,6 +126,7 @@ class HedraApp(App[int]):
         bell: bool = False,
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -138,6 +139,8 @@ class HedraApp(App[int]):
         self.ring_bell = bell
         self.unseen = 0  # jobs that ended since the user last pressed a key
         self._on_theme = on_theme
+        if keymap:
+            self.set_keymap(keymap)  # every binding has an id, so the config can rebind it
         if theme and theme in self.available_themes:
             self.theme = theme
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()

@@ -28,6 +28,7 @@ def run_app(args: argparse.Namespace) -> int:
             bell=conn.settings.bell,
             theme=conn.settings.theme or remembered("theme"),
             on_theme=lambda name: remember("theme", name),
+            keymap=conn.settings.keymap,
             export_dir=conn.settings.download_dir,
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

@@ -222,3 +222,13 @@ async def test_open_over_ssh_copies_the_url_instead(make_app, monkeypatch):
         app.list_view.select_id(done)
         await pilot.press("o")
         assert app.clipboard == app.store.rows[done].gen.asset.best_url
+
+
+async def test_keymap_from_settings_rebinds_an_action(make_app):
+    app, _sim, _ = make_app(keymap={"app.pause": "ctrl+o"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("ctrl+o")
+        assert app.poller.paused
+        await pilot.press("p")  # the old key no longer pauses
+        assert app.poller.paused

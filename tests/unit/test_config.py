@@ -115,3 +115,8 @@ def test_notify_bell_and_download_dir_settings_from_the_config_file(isolated):
     (isolated / "config.toml").write_text('notify = "sometimes"\n')
     with pytest.raises(ConfigError, match="notify"):
         load_settings()
+
+
+def test_keymap_is_read_from_the_config_file(isolated):
+    (isolated / "config.toml").write_text('[keymap]\n"app.refresh" = "ctrl+r"\n')
+    assert load_settings().keymap == {"app.refresh": "ctrl+r"}
