@@ -105,6 +105,17 @@ class Store:
     def get(self, gen_id: str) -> Row | None:
         return self.rows.get(gen_id)
 
+    def clear(self) -> None:
+        """Forget every generation (new server-side filters); watched ids are kept."""
+        self.rows.clear()
+        self.order.clear()
+        self._keys.clear()
+        self._counts.clear()
+        self._in_flight.clear()
+        self.malformed.clear()
+        self.exhausted = False
+        self.version += 1
+
     def add_malformed(self, items: Iterable[MalformedItem]) -> None:
         """Remember items that could not be read (the most recent ones only: polling sees the
         same bad item every cycle, and a monitor left open must not grow without bound)."""

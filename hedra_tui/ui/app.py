@@ -41,6 +41,7 @@ from ..state.view import View
 from .palette import Palette
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
+from .screens.server_filters import ServerFilterScreen
 from .widgets.detail import DetailPane
 from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
@@ -98,6 +99,7 @@ class HedraApp(App[int]):
         Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
         Binding("x", "errors", "Errors", id="app.errors"),
+        Binding("F", "server_filters", "Server filters", show=False, id="app.server_filters"),
         Binding("w", "watch", "Watch", show=False, id="app.watch"),
         Binding("o", "open_asset", "Open", show=False, id="app.open"),
         Binding("d", "download(False)", "Download", show=False, id="app.download"),
@@ -494,6 +496,21 @@ class HedraApp(App[int]):
             self.view.text = ""
             self._apply_view()
         self.list_view.focus()
+
+    def action_server_filters(self) -> None:
+        def picked(filters: dict[str, Any] | None) -> None:
+            if filters is None or filters == self.poller.filters:
+                return
+            # a different question to the API: start the list over and poll at once
+            self.poller.filters = filters
+            self.store.clear()
+            self._first_load_done = False
+            self.list_view.set_ids(self.view.ids())
+            self.detail.show(None)
+            self._update_list_title()
+            self._wake.set()
+
+        self.push_screen(ServerFilterScreen(dict(self.poller.filters)), picked)
 
     def action_errors(self) -> None:
         screen = ErrorsScreen(error_buckets(self.store), self.palette, self.clock())

@@ -232,3 +232,34 @@ async def test_keymap_from_settings_rebinds_an_action(make_app):
         assert app.poller.paused
         await pilot.press("p")  # the old key no longer pauses
         assert app.poller.paused
+
+
+async def test_server_filter_dialog_reloads_the_list_from_the_api(make_app):
+    from textual.widgets import Static
+
+    from hedra_tui.ui.screens.server_filters import ServerFilterScreen
+
+    app, _sim, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, ServerFilterScreen)
+        await pilot.click("#f-created_after")
+        await pilot.press(*"someday", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ServerFilterScreen)  # stays open and says why
+        assert "created after" in str(app.screen.query_one("#filter-error", Static).render())
+        app.screen.query_one("#f-created_after").value = ""
+        await pilot.click("#f-type")
+        await pilot.press(*"image", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ServerFilterScreen))
+        assert app.poller.filters == {"type": "image"}
+        await wait_for(pilot, lambda: len(app.store) > 0 and app._first_load_done)
+        assert all(r.type_text == "image" or r.gen.input.get("type") == "image" for r in app.store)
+        assert "server: type=image" in app.query_one("#list-pane").border_title
+        await pilot.press("F")
+        await pilot.pause()
+        await pilot.click("#clear")
+        await wait_for(pilot, lambda: app.poller.filters == {} and len(app.store) > 0)
+        await wait_for(pilot, lambda: any(r.type_text != "image" for r in app.store))

@@ -23,6 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("/", "filter as you type (enter keeps, esc clears)"),
     ("1 … 5, 0", "only queued/processing/finalizing/complete/error; 0 clears filters"),
     ("t", "cycle a type filter"),
+    ("F", "server-side filters: type, dates (2h, yesterday), prompt, thread, ids"),
     ("s / S", "cycle the sort / reverse it"),
     ("x", "errors view: failures grouped by type and reason"),
     ("w", "watch / unwatch the job (toast and bell when it ends)"),

@@ -1,0 +1,113 @@
+"""The server-side filter dialog: what `GET /generations` is asked for (type, dates, text,
+agent thread, ids). Applying it reloads the list from the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ...state.timespec import parse_timespec
+
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("type", "type", "video, image, audio, voice, text, text_to_speech, …"),
+    ("created_after", "created after", "2h, 3d, yesterday, 2026-11-24T10:00Z"),
+    ("created_before", "created before", "same forms"),
+    ("prompt_query", "prompt contains", "words in the prompt"),
+    ("agent_thread_id", "agent thread id", "uuid"),
+    ("ids", "ids", "comma-separated generation ids"),
+)
+
+
+def parse_filters(values: dict[str, str]) -> dict[str, Any]:
+    """Dialog text -> client filters; raises ValueError naming the field."""
+    out: dict[str, Any] = {}
+    for key, label, _ in FIELDS:
+        value = values.get(key, "").strip()
+        if not value:
+            continue
+        if key.startswith("created_"):
+            try:
+                out[key] = parse_timespec(value)
+            except ValueError as exc:
+                raise ValueError(f"{label}: {exc}") from None
+        elif key == "ids":
+            out[key] = [part.strip() for part in value.split(",") if part.strip()][:100]
+        else:
+            out[key] = value
+    return out
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+class ServerFilterScreen(ModalScreen[dict[str, Any] | None]):
+    """Enter or Apply applies; esc cancels; Clear removes every server-side filter."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="filters.cancel")]
+    DEFAULT_CSS = """
+    ServerFilterScreen { align: center middle; }
+    ServerFilterScreen > Vertical {
+        width: 80; max-width: 100%; height: auto; border: round $primary;
+        background: $surface; padding: 0 1;
+    }
+    ServerFilterScreen Horizontal { height: auto; }
+    ServerFilterScreen Label { width: 18; padding: 1 0 0 0; }
+    ServerFilterScreen Input { width: 1fr; }
+    ServerFilterScreen #filter-error { color: $text-error; height: auto; }
+    ServerFilterScreen #buttons { height: 3; align: right middle; }
+    """
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Server-side filters (GET /generations)"
+            for key, label, hint in FIELDS:
+                with Horizontal():
+                    yield Label(label)
+                    field = Input(
+                        value=as_text(self.current[key]) if key in self.current else "",
+                        placeholder=hint,
+                        id=f"f-{key}",
+                    )
+                    yield field
+            yield Static("", id="filter-error")
+            with Horizontal(id="buttons"):
+                yield Button("Clear", id="clear")
+                yield Button("Apply", id="apply", variant="primary")
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False
+
+    def _values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#f-{key}", Input).value for key, _, _ in FIELDS}
+
+    def _apply(self) -> None:
+        try:
+            self.dismiss(parse_filters(self._values()))
+        except ValueError as exc:
+            self.query_one("#filter-error", Static).update(Text(str(exc)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "clear":
+            self.dismiss({})
+        else:
+            self._apply()
