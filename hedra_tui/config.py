@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     bell: bool = False
     theme: str | None = None
     download_dir: str | None = None
+    filters: dict[str, str] = Field(
+        default_factory=dict, description='default server-side filters, e.g. type = "video"'
+    )
     keymap: dict[str, str] = Field(
         default_factory=dict, description='binding id -> keys, e.g. {"app.refresh" = "ctrl+r"}'
     )
@@ -99,6 +102,22 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("filters")
+    @classmethod
+    def _known_filters(cls, value: dict[str, str]) -> dict[str, str]:
+        known = {
+            "type",
+            "created_after",
+            "created_before",
+            "prompt_query",
+            "agent_thread_id",
+            "ids",
+        }
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown filter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -18,24 +18,26 @@ from ..state.export import write_csv
 from ..state.timespec import parse_timespec
 from .connect import connect
 
+FILTER_KEYS = ("type", "created_after", "created_before", "prompt_query", "agent_thread_id", "ids")
 
-def filters_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The server-side filters given on the command line, in the client's terms."""
+
+def filters_from_args(
+    args: argparse.Namespace, defaults: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Server-side filters in the client's terms: the config's defaults, then the flags."""
+    raw = {k: v for k, v in (defaults or {}).items() if v}
+    raw.update({k: getattr(args, k) for k in FILTER_KEYS if getattr(args, k, None)})
     out: dict[str, Any] = {}
-    for name in ("type", "prompt_query", "agent_thread_id"):
-        value = getattr(args, name, None)
-        if value:
-            out[name] = value
-    for name in ("created_after", "created_before"):
-        value = getattr(args, name, None)
-        if value:
+    for name, value in raw.items():
+        if name in ("created_after", "created_before"):
             try:
                 out[name] = parse_timespec(value)
             except ValueError as exc:
-                raise ConfigError(f"--{name.replace('_', '-')}: {exc}") from None
-    ids = getattr(args, "ids", None)
-    if ids:
-        out["ids"] = [part.strip() for part in ids.split(",") if part.strip()]
+                raise ConfigError(f"{name.replace('_', '-')}: {exc}") from None
+        elif name == "ids":
+            out[name] = [part.strip() for part in value.split(",") if part.strip()]
+        else:
+            out[name] = value
     return out
 
 
@@ -94,8 +96,8 @@ def write_json_lines(gens: list[Generation], out: TextIO) -> None:
 
 
 async def run_list(args: argparse.Namespace) -> int:
-    filters = filters_from_args(args)
     with connect(args) as conn:
+        filters = filters_from_args(args, conn.settings.filters)
         async with conn.client() as client:
             gens = await fetch(client, args.limit, args.offset, filters)
     fmt = args.format or ("json" if args.json else "table")

@@ -13,8 +13,8 @@ from ..config import remember, remembered
 def run_app(args: argparse.Namespace) -> int:
     from .app import HedraApp
 
-    filters = filters_from_args(args)
     with connect(args) as conn:
+        filters = filters_from_args(args, conn.settings.filters)
         client = conn.client()
         source = "demo simulator" if conn.demo else conn.base_url
         app = HedraApp(

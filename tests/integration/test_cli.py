@@ -246,3 +246,19 @@ def test_config_path_prints_the_config_file(tmp_path):
     result = run_cli("config", "path", env={"HEDRA_TUI_CONFIG": str(tmp_path / "c.toml")})
     assert result.returncode == 0
     assert result.stdout.strip() == str(tmp_path / "c.toml")
+
+
+def test_default_filters_come_from_the_config_file_and_flags_win(sim_env, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[filters]\ntype = "image"\n')
+    env = {**sim_env, "HEDRA_TUI_CONFIG": str(config)}
+    images = run_cli("list", "--limit", "30", "--json", env=env, cwd=str(tmp_path))
+    assert images.returncode == 0, images.stderr
+    assert {json.loads(line)["type"] for line in images.stdout.splitlines()} == {"image"}
+    videos = run_cli(
+        "list", "--limit", "30", "--json", "--type", "video", env=env, cwd=str(tmp_path)
+    )
+    assert {json.loads(line)["type"] for line in videos.stdout.splitlines()} <= {"video", "text"}
+    config.write_text('[filters]\ncolour = "red"\n')
+    bad = run_cli("list", env=env, cwd=str(tmp_path))
+    assert bad.returncode == 2 and "unknown filter 'colour'" in bad.stderr
