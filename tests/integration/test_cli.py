@@ -262,3 +262,10 @@ def test_default_filters_come_from_the_config_file_and_flags_win(sim_env, tmp_pa
     config.write_text('[filters]\ncolour = "red"\n')
     bad = run_cli("list", env=env, cwd=str(tmp_path))
     assert bad.returncode == 2 and "unknown filter 'colour'" in bad.stderr
+
+
+def test_watch_with_a_rejected_key_exits_2(sim, sim_env, tmp_path):
+    env = {**sim_env, "HEDRA_API_KEY": "sk-wrong"}
+    result = run_cli("watch", "any-id", env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert "401" in result.stderr and "sk-wrong" not in result.stderr
