@@ -148,7 +148,9 @@ class JsonTree(Tree[JsonNode]):
                     return False  # an empty container became non-empty (or back)
                 if not self._update_in_place(child, new):
                     return False
-                child.set_label(node_label(key, new))
+                label = node_label(key, new)
+                if label.plain != child.label.plain:  # relabelling repaints every descendant
+                    child.set_label(label)
             elif new != cd.value or type(new) is not type(cd.value):
                 cd.value = new
                 child.set_label(node_label(key, new))
