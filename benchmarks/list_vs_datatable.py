@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 
@@ -73,7 +74,7 @@ async def time_to_first_screen(app: App[None]) -> float:
     start = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.save_screenshot(path="/tmp", filename="bench.svg")  # forces a full render
+        app.save_screenshot(path=tempfile.gettempdir(), filename="hedra-bench.svg")  # full render
         return time.perf_counter() - start
 
 
