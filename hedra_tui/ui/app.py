@@ -321,6 +321,7 @@ class HedraApp(App[int]):
         if self.detail.gen_id in changed:
             self.detail.refresh_detail()
         self._update_header()
+        self._update_activity()
         self._update_list_title()
 
     def _announce(self, finished: set[str]) -> None:
