@@ -74,7 +74,7 @@ class Poller:
         client: HedraClient,
         store: Store,
         *,
-        interval: float = 3.0,
+        interval: float = 5.0,
         credits_every: float = 60.0,
         top_size: int = TOP_PAGE,
         filters: dict[str, Any] | None = None,
