@@ -99,6 +99,7 @@ class HedraApp(App[int]):
         Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
         Binding("x", "errors", "Errors", id="app.errors"),
+        Binding("L", "load_all", "Load all", show=False, id="app.load_all"),
         Binding("F", "server_filters", "Server filters", show=False, id="app.server_filters"),
         Binding("w", "watch", "Watch", show=False, id="app.watch"),
         Binding("o", "open_asset", "Open", show=False, id="app.open"),
@@ -161,6 +162,7 @@ class HedraApp(App[int]):
         self._next_poll_at: datetime | None = None
         self._first_load_done = False
         self._loading_older = False
+        self._loading_label = ""
         self._was_failing = False
         self._credits_at_start: int | None = None
         self._short: bool | None = None
@@ -394,7 +396,7 @@ class HedraApp(App[int]):
                 stalled=stalled,
                 palette=self.palette,
                 width=width,
-                loading="loading older…" if self._loading_older else "",
+                loading=self._loading_label or ("loading older…" if self._loading_older else ""),
                 unreadable=len(self.store.malformed),
                 unseen=self.unseen,
             )
@@ -437,6 +439,32 @@ class HedraApp(App[int]):
         self._loading_older = True
         self._update_header()
         self.load_older()
+
+    def action_load_all(self) -> None:
+        if self.store.exhausted:
+            self.toast(f"The whole history is loaded: {len(self.store):,} generations")
+            return
+        self.load_everything()
+
+    @work(exclusive=True, exit_on_error=False, group="older", name="load-all")
+    async def load_everything(self) -> None:
+        """Page through the whole history, a page at a time, keeping the UI responsive."""
+        self._loading_older = True
+        try:
+            while not self.store.exhausted:
+                report = await self.poller.load_older()
+                if report.error is not None:
+                    self.toast(f"Loading stopped: {report.error.message}", severity="error")
+                    return
+                self.apply_changes(report.changed)
+                self._loading_label = f"loading history… {len(self.store):,} loaded"
+                self._update_header()
+                await asyncio.sleep(0)  # let keys and repaints through between pages
+            self.toast(f"Loaded the whole history: {len(self.store):,} generations")
+        finally:
+            self._loading_older = False
+            self._loading_label = ""
+            self._update_header()
 
     @work(exclusive=True, exit_on_error=False, group="older", name="older")
     async def load_older(self) -> None:

@@ -263,3 +263,15 @@ async def test_server_filter_dialog_reloads_the_list_from_the_api(make_app):
         await pilot.click("#clear")
         await wait_for(pilot, lambda: app.poller.filters == {} and len(app.store) > 0)
         await wait_for(pilot, lambda: any(r.type_text != "image" for r in app.store))
+
+
+async def test_load_all_pages_through_the_history_while_keys_keep_working(make_app):
+    app, _, _ = make_app(count=900)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        assert not app.store.exhausted
+        await pilot.press("L")
+        await pilot.press("j", "j")  # keys are handled while pages load
+        await wait_for(pilot, lambda: app.store.exhausted, timeout=20)
+        assert app.list_view.cursor >= 2
+        assert len(app.store) == len(set(app.store.order)) == 920

@@ -17,6 +17,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("j / k, ↓ / ↑", "move in the list"),
     ("g / G, Home / End", "first / last generation (older pages load as needed)"),
     ("PgUp / PgDn", "page up / down"),
+    ("L", "load the whole history (keys keep working while it loads)"),
     ("enter, tab", "inspect: focus the detail tree"),
     ("space / enter", "expand / collapse a tree node"),
     ("esc, shift+tab", "back to the list"),
