@@ -225,12 +225,14 @@ def test_watch_follows_a_job_in_flight_until_it_finishes(sim_factory, tmp_path):
         text=True,
         env=full_env,
     )
-    time.sleep(1.5)
+    # wait for the first progress line (a cold interpreter can take seconds to start)
+    first = proc.stdout.readline()
+    assert first.split()[1] in ("queued", "processing", "finalizing"), first
     advance(s, 20)
     time.sleep(0.8)
     advance(s, 3600)
     out, err = proc.communicate(timeout=30)
-    lines = out.strip().splitlines()
+    lines = [first.strip(), *out.strip().splitlines()]
     assert len(lines) >= 2, (out, err)
     assert lines[-1].split()[1] in ("complete", "error")
     assert proc.returncode == (0 if lines[-1].split()[1] == "complete" else 1)
