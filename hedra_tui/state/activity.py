@@ -30,7 +30,8 @@ def activity(store: Store, now: datetime, minutes: int = 20) -> Activity:
     completed = [0] * minutes
     failed = [0] * minutes
     done = errors = burned = 0
-    for row in store.rows.values():
+    for gen_id in store.finished_ids:
+        row = store.rows[gen_id]
         at = row.finished_at
         if at is None:
             continue

@@ -6,11 +6,12 @@ import csv
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from ..api.models import Generation
+from ..api.models import Generation, parse_generation
 from .derive import error_code_of, model_id_of, prompt_of
 from .store import Row
 
@@ -84,12 +85,14 @@ def write_export(rows: list[Row], path: Path, fmt: str, model_label: Callable[[R
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            gens = [r.gen for r in rows]
+            # one row at a time: 100k parsed generations at once would cost ~800 MB
             if fmt == "csv":
                 labels = {r.id: model_label(r) for r in rows}
+                gens = (parse_generation(r.raw) for r in rows)
                 write_csv(gens, out, lambda g: labels.get(g.id, ""))
             else:
-                write_jsonl(gens, out)
+                for r in rows:
+                    out.write(zlib.decompress(r.blob).decode("ascii") + "\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

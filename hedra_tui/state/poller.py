@@ -13,7 +13,7 @@ import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +21,7 @@ from ..api.client import IDS_PER_REQUEST, MAX_PAGE_SIZE, HedraClient
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
 from ..api.models import IN_FLIGHT_STATUSES, CreditBalance
 from ..api.retry import backoff_delay
+from .derive import parse_time
 from .store import Store, utcnow
 
 TOP_PAGE = 25
@@ -173,25 +174,57 @@ class Poller:
         return seen
 
     async def load_older(self) -> CycleReport:
-        """Load the next page of history below what is loaded (offset re-anchored, deduped)."""
+        """Load the next page of history below what is loaded.
+
+        Paging is re-anchored on the oldest loaded generation (``created_before`` its time
+        plus 1 ms, offset 0) rather than on an offset counted from the top, so jobs arriving
+        at the top in the meantime shift nothing: no row is skipped, and the few rows seen
+        twice (same millisecond) are deduplicated by id. A page holding only known rows
+        moves the offset on within the anchor.
+        """
         report = CycleReport()
-        if self.store.exhausted:
+        store = self.store
+        if store.exhausted:
             return report
         before = self.client.stats.requests
         try:
-            offset = max(len(self.store) - OLDER_OVERLAP, 0)
-            page = await self.client.list_generations(
-                limit=MAX_PAGE_SIZE, offset=offset, **self.filters
-            )
-            self.store.add_malformed(page.malformed)
-            report.changed |= self.store.upsert(page.items, self.clock())
-            if len(page.items) + len(page.malformed) < MAX_PAGE_SIZE:
-                self.store.exhausted = True
+            filters = dict(self.filters)
+            anchor = self.older_anchor()
+            offset = 0
+            if anchor is None:  # nothing with a readable created_at: plain offsets
+                offset = max(len(store) - OLDER_OVERLAP, 0)
+            else:
+                user = filters.get("created_before")
+                user_dt = user if isinstance(user, datetime) else parse_time(user)
+                filters["created_before"] = anchor if user_dt is None else min(anchor, user_dt)
+            for _ in range(MAX_GAP_PAGES):
+                page = await self.client.list_generations(
+                    limit=MAX_PAGE_SIZE, offset=offset, **filters
+                )
+                store.add_malformed(page.malformed)
+                new = any(g.id not in store.rows for g in page.items)
+                report.changed |= store.upsert(page.items, self.clock())
+                got = len(page.items) + len(page.malformed)
+                if got < MAX_PAGE_SIZE:
+                    store.exhausted = True
+                    break
+                if new:
+                    break
+                offset += got
         except HedraError as exc:
             report.error = exc
             self._record_failure(exc)
         report.requests = self.client.stats.requests - before
         return report
+
+    def older_anchor(self) -> datetime | None:
+        """Just after the oldest loaded generation's creation time (None: no usable time)."""
+        store = self.store
+        for gen_id in reversed(store.order):
+            created = store.rows[gen_id].created
+            if created is not None:
+                return created + timedelta(milliseconds=1)
+        return None
 
     # -- health and pacing -------------------------------------------------------------
 

@@ -20,10 +20,8 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 def row_matches(row: Row, needle: str, model_label: str) -> bool:
     """Case-insensitive match over prompt, id, model, error type and error message."""
-    gen = row.gen
-    message = gen.error.message if gen.error is not None else (gen.error_message or "")
     haystack = " ".join(
-        (row.prompt_text, row.id, model_label, row.error_text, message, row.type_text)
+        (row.prompt_text, row.id, model_label, row.error_text, row.error_message, row.type_text)
     )
     return needle in haystack.lower()
 

@@ -60,6 +60,7 @@ WIDE = 150
 SHORT = 30
 HANGUP_GRACE = 1.5  # seconds a shutdown may take once the terminal is gone
 TERM_GRACE = 5.0
+LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
 
 
 def _exit_after(grace: float) -> None:
@@ -450,21 +451,40 @@ class HedraApp(App[int]):
     async def load_everything(self) -> None:
         """Page through the whole history, a page at a time, keeping the UI responsive."""
         self._loading_older = True
+        loop = asyncio.get_running_loop()
+        pending: set[str] = set()
+        shown_at = loop.time()
         try:
             while not self.store.exhausted:
                 report = await self.poller.load_older()
+                pending |= report.changed
                 if report.error is not None:
                     self.toast(f"Loading stopped: {report.error.message}", severity="error")
                     return
-                self.apply_changes(report.changed)
-                self._loading_label = f"loading history… {len(self.store):,} loaded"
-                self._update_header()
+                # the screen follows at most a few times a second, not once per page: the
+                # new rows are below the visible ones, only the count and scrollbar move
+                if loop.time() - shown_at >= LOAD_ALL_REDRAW:
+                    self.apply_changes(pending)
+                    pending = set()
+                    shown_at = loop.time()
+                    self._loading_label = self._history_label()
+                    self._update_header()
                 await asyncio.sleep(0)  # let keys and repaints through between pages
             self.toast(f"Loaded the whole history: {len(self.store):,} generations")
         finally:
+            if pending:
+                self.apply_changes(pending)
             self._loading_older = False
             self._loading_label = ""
             self._update_header()
+
+    def _history_label(self) -> str:
+        """How far the history load got: a count and the date reached (no total is known)."""
+        label = f"loading history… {len(self.store):,} loaded"
+        oldest = self.poller.older_anchor()
+        if oldest is not None:
+            label += f", back to {oldest:%Y-%m-%d}"
+        return label
 
     @work(exclusive=True, exit_on_error=False, group="older", name="older")
     async def load_older(self) -> None:
@@ -595,7 +615,7 @@ class HedraApp(App[int]):
                 return
             payload = url
         else:
-            payload = json.dumps(row.gen.raw, ensure_ascii=False, indent=2)
+            payload = json.dumps(row.raw, ensure_ascii=False, indent=2)
         self.copy_to_clipboard(payload)
         self.toast(f"Copied {what}: {payload[:60]}" + ("…" if len(payload) > 60 else ""))
 

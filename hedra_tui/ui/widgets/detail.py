@@ -187,4 +187,4 @@ class DetailPane(Vertical):
         progress = round(row.progress * 100, 1)
         if bar.progress != progress:
             bar.update(total=100, progress=progress)
-        tree.show(row.id, f"generation {row.id}", row.gen.raw, expand=("input", "error", "asset"))
+        tree.show(row.id, f"generation {row.id}", row.raw, expand=("input", "error", "asset"))
