@@ -268,3 +268,26 @@ async def test_q_quits_with_exit_code_zero(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("q")
     assert app.return_code in (0, None)
+
+
+async def test_500_jobs_in_flight_redraw_only_rows_on_screen_and_keys_still_work(
+    make_app, sim_factory
+):
+    sim = sim_factory(count=300, inflight=500, seed=8, arrivals=False)
+    app, _, _ = make_app(sim=sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.store.in_flight_ids()) == 500, timeout=30)
+        lst = app.list_view
+        drawn: list[str] = []
+        render_row = lst._render_row
+        lst._render_row = lambda row, *args: (drawn.append(row.id), render_row(row, *args))[1]
+        cycles = app.cycles
+        advance(sim, 30)  # every job in flight moves on
+        await wait_for(pilot, lambda: app.cycles >= cycles + 2, timeout=30)
+        await pilot.pause()
+        on_screen = set(lst.ids[: lst.size.height])
+        assert drawn, "the rows that moved were redrawn"
+        assert set(drawn) <= on_screen  # 500 rows changed; only the visible ones were drawn
+        for _ in range(10):
+            await pilot.press("j")
+        assert lst.cursor_id == lst.ids[10]
