@@ -31,6 +31,7 @@ _HIDDEN = [
     0x3164,
     0xFFA0,  # Hangul fillers render as blank
     *range(0xE0000, 0xE0080),  # tag characters (can smuggle hidden text)
+    *range(0xD800, 0xE000),  # lone surrogates (JSON "\ud800"): not encodable for the terminal
 ]
 
 
@@ -56,7 +57,7 @@ _ONE_LINE = _build_table(multiline=False)
 _MULTI_LINE = _build_table(multiline=True)
 _NEEDS_WORK = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+    "\u2060-\u2069\u3164\ud800-\udfff\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 
 

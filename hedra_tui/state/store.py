@@ -75,7 +75,8 @@ def utcnow() -> datetime:
 class Row:
     """One generation as the views need it; strings are already safe to display."""
 
-    id: str
+    id: str  # raw
+    id_text: str  # safe (the same object as ``id`` unless the id needed cleaning)
     blob: bytes  # the raw JSON, see ``pack``
     version: int
     seen_at: datetime
@@ -196,6 +197,7 @@ class Store:
                 finished_at = now
         return Row(
             id=gen.id,
+            id_text=display(gen.id, max_len=64),
             blob=blob,
             version=(old.version + 1) if old else 0,
             seen_at=now,

@@ -336,7 +336,7 @@ class HedraApp(App[int]):
             if self.notify_mode != "all" and gen_id not in self.store.watched:
                 continue
             row = self.store.rows[gen_id]
-            what = row.prompt_text[:50] or row.id[:8]
+            what = row.prompt_text[:50] or row.id_text[:8]
             if row.status == "complete":
                 self.toast(f"✓ completed: {what}")
             else:

@@ -80,3 +80,9 @@ def test_only_plain_http_urls_become_hyperlinks():
     assert safe_link("javascript:alert(1)") is None
     assert safe_link("https://x/with space") is None
     assert safe_link(None) is None
+
+
+def test_lone_surrogates_become_a_placeholder_and_can_be_encoded():
+    text = display("name\ud800x\udfff")
+    assert text == "name\ufffdx\ufffd"
+    text.encode("utf-8")  # what the terminal driver does; a lone surrogate would raise here

@@ -50,7 +50,7 @@ def summary_text(row: Row, store: Store, palette: Palette, now: datetime) -> Tex
         text.append(value, style=style)  # type: ignore[arg-type]
         text.append("  ")
 
-    field("id", display(row.id, max_len=64))
+    field("id", row.id_text)
     text.append("\n")
     field("status", f"{status_icon(row.status)} {row.status_text}", palette.for_status(row.status))
     field("type", row.type_text)

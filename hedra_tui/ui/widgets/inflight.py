@@ -186,7 +186,7 @@ class InFlightPanel(ScrollView):
             live = [Segment(fit(word, 8 + 6 + bar_w), style)]
         head = f"  {row.type_text[:6]:<6} "
         used = 3 + 8 + 6 + bar_w + len(head)
-        prompt = fit(row.prompt_text or row.id, max(width - used, 4))
+        prompt = fit(row.prompt_text or row.id_text, max(width - used, 4))
         return Strip(
             [icon, *live, Segment(head, palette.muted), Segment(prompt, Style())]
         ).adjust_cell_length(width)

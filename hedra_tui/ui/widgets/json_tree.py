@@ -213,6 +213,8 @@ class JsonTree(Tree[JsonNode]):
             return
         if data.more:
             parent = node.parent
+            if parent is None or node not in parent.children:
+                return  # the tree was rebuilt (new data) before this expansion arrived
             node.remove()
             if parent is not None:
                 self._populate(parent, start=data.start)
