@@ -94,6 +94,7 @@ class Poller:
         self._credits_at: datetime | None = None
         self._models_loaded = False
         self._last_error: HedraError | None = None
+        self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
 
     # -- one cycle ------------------------------------------------------------------
 
@@ -246,7 +247,7 @@ class Poller:
 
     def _failure_delay(self, exc: HedraError, failures: int) -> float:
         if isinstance(exc, AuthenticationError | PermissionDeniedError):
-            return AUTH_RETRY_SECONDS
+            return self.auth_retry
         retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
         delay = backoff_delay(
             failures - 1, retry_after=retry_after, base=self.interval, cap=FAIL_BACKOFF_CAP
