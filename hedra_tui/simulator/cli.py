@@ -8,7 +8,6 @@ import sys
 
 from . import DEMO_API_KEY
 from .faults import MODES, parse_fault_flag
-from .server import SimServer
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -48,6 +47,8 @@ def run_sim(args: argparse.Namespace) -> int:
         print("hedra-tui: error: --count must be between 0 and 100000", file=sys.stderr)
         return 2
     print(f"hedra-tui sim: building {args.count:,} generations (seed {args.seed})…", flush=True)
+    from .server import SimServer  # uvicorn and starlette: only when a simulator runs
+
     server = SimServer(
         count=args.count,
         inflight=args.inflight,

@@ -68,8 +68,10 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
                 # the error shows while the fault lasts
                 await wait_for(
                     pilot,
-                    lambda: app.poller.health.state in (ConnState.RETRYING, ConnState.AUTH_FAILED)
-                    and bool(banner._text.plain),
+                    lambda: (
+                        app.poller.health.state in (ConnState.RETRYING, ConnState.AUTH_FAILED)
+                        and bool(banner._text.plain)
+                    ),
                     timeout=20,
                 )
                 shown[mode] = banner._text.plain
@@ -80,8 +82,7 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
                 cleared_at = loop.time()
                 await wait_for(
                     pilot,
-                    lambda: app.poller.health.state is ConnState.LIVE
-                    and not banner._text.plain,
+                    lambda: app.poller.health.state is ConnState.LIVE and not banner._text.plain,
                     timeout=max(30.0, fault_seconds * 3),
                 )
                 recovery[mode] = max(recovery.get(mode, 0.0), loop.time() - cleared_at)

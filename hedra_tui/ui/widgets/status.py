@@ -72,7 +72,11 @@ def state_text(health: Health, paused: bool, palette: Palette) -> Text:
         label += " · stale"
     text.append(f"{_STATE_ICON[state]} {label}", style=state_style)
     if health.last_ok is not None:
-        text.append(f" {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
+        # while live, refreshes come every few seconds: minutes are enough and keep the
+        # idle screen still (seconds would rewrite this line after every poll)
+        when = health.last_ok.astimezone()
+        stamp = f"{when:%H:%M}" if state is ConnState.LIVE else f"{when:%H:%M:%S}"
+        text.append(f" {stamp}", style=palette.muted)
     return text
 
 
