@@ -59,7 +59,16 @@ def usage(root: int) -> tuple[float, int]:
 class PtyProcess:
     """A program in a pty of ``cols`` x ``rows``; a thread drains and counts its output."""
 
-    def __init__(self, cmd: list[str], cols: int = 120, rows: int = 40, env: dict | None = None):
+    def __init__(
+        self,
+        cmd: list[str],
+        cols: int = 120,
+        rows: int = 40,
+        env: dict | None = None,
+        rate: float | None = None,
+    ):
+        """``rate``: read at most that many bytes per second, like a slow link (backpressure
+        reaches the program when the pty's buffer fills, as over SSH)."""
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         full_env = dict(os.environ, TERM="xterm-256color", **(env or {}))
@@ -78,6 +87,7 @@ class PtyProcess:
         )
         os.close(slave)
         self.master = master
+        self.rate = rate
         self.out = bytearray()
         self._lock = threading.Lock()
         self._stop = False
@@ -89,12 +99,15 @@ class PtyProcess:
             ready, _, _ = select.select([self.master], [], [], 0.1)
             if not ready:
                 continue
+            size = 65536 if self.rate is None else max(int(self.rate / 20), 1)
             try:
-                data = os.read(self.master, 65536)
+                data = os.read(self.master, size)
             except OSError:
                 return
             if not data:
                 return
+            if self.rate is not None:
+                time.sleep(len(data) / self.rate)
             with self._lock:
                 self.out.extend(data)
             if b"\x1b[6n" in data:  # answer a cursor position query like a terminal
@@ -104,6 +117,16 @@ class PtyProcess:
     def written(self) -> int:
         with self._lock:
             return len(self.out)
+
+    def wait_for(self, needle: bytes, since: int = 0, timeout: float = 30.0) -> float:
+        """Seconds until ``needle`` appears in the output after byte ``since``."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            with self._lock:
+                if needle in self.out[since:]:
+                    return time.monotonic() - start
+            time.sleep(0.01)
+        raise TimeoutError(f"{needle!r} did not appear")
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())

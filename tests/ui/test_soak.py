@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import time
 from typing import Any
 
 import pytest
@@ -48,7 +49,7 @@ def _rss_mb() -> float:
 
 async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> dict[str, Any]:
     # 20x simulated time: jobs take seconds, so they arrive and finish throughout
-    sim = sim_factory(count=300, inflight=12, seed=21, speed=20.0, drift=False)
+    sim = sim_factory(count=300, inflight=12, seed=21, speed=20.0, drift=False, clock=time.time)
     clock = AppClock(sim)
     client = HedraClient(sim.api_key, sim.base_url, timeout=1.5, max_retries=1)
     app = HedraApp(client, clock=clock, source="simulator", interval=0.4, credits_every=5)
@@ -92,6 +93,7 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
                 gc.collect()
                 rss_start = _rss_mb()  # after one round: caches and pools are warm
 
+        finished_during = len(app.store.finished_ids)
         # the end: no more arrivals, every job runs to its end, the app catches up
         with sim.world.lock:
             sim.world.arrivals = False
@@ -120,14 +122,17 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
         "recovery": recovery,
         "rss_growth_mb": grew,
         "jobs": len(server),
+        "finished_during": finished_during,
     }
 
 
 async def test_every_fault_is_shown_and_cleared_and_nothing_is_lost(sim_factory):
     result = await _soak(sim_factory, fault_seconds=1.0, total_seconds=0)
+    print(result)
     assert set(result["shown"]) == {mode for mode, _ in FAULTS}
     assert "API key" in result["shown"]["401"]
-    assert result["jobs"] > 300  # jobs arrived during the run
+    assert result["jobs"] > 312  # jobs arrived during the run
+    assert result["finished_during"] > 0  # and the app saw jobs finish while faults rotated
     assert result["rss_growth_mb"] < 40
 
 
@@ -137,5 +142,6 @@ async def test_ten_minute_soak_with_faults_rotating_every_20_seconds(sim_factory
     result = await _soak(sim_factory, fault_seconds=20.0, total_seconds=600)
     print(result)
     assert result["rounds"] >= 1
+    assert result["jobs"] > 312 and result["finished_during"] > 0
     assert set(result["shown"]) == {mode for mode, _ in FAULTS}
     assert result["rss_growth_mb"] < 40

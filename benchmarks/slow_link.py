@@ -1,0 +1,75 @@
+"""A slow SSH link: terminal output and key response when the terminal drains slowly.
+
+hedra-tui runs in a 120x40 pty whose reader takes at most ``rate`` bytes per second (the
+program blocks when the pty's buffer is full, as behind a slow SSH connection), against a
+simulator that adds 300 ms to every API response, with 20 jobs in flight. Measured: bytes
+written per second in steady state, and how long after pressing ``j`` (or ``k``) the detail
+pane shows the newly highlighted generation's id (median of 6 presses).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import time
+
+from .ptyrun import PtyProcess, SimProcess, monitor_cmd
+
+LINKS: tuple[tuple[str, float | None], ...] = (
+    ("local terminal", None),
+    ("64 kbit/s (8 KB/s)", 8_000.0),
+    ("16 kbit/s (2 KB/s)", 2_000.0),
+)
+
+
+ROOT = re.compile(rb"generation ([0-9a-f-]{36})")
+
+
+def _detail_changes(app: PtyProcess, since: int, timeout: float = 60.0) -> float:
+    """Seconds until the tree's root shows another generation than before ``since``."""
+    with app._lock:
+        shown = ROOT.findall(bytes(app.out[:since]))
+    before = shown[-1] if shown else None
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        with app._lock:
+            found = ROOT.findall(bytes(app.out[since:]))
+        if any(gen_id != before for gen_id in found):
+            return time.monotonic() - start
+        time.sleep(0.01)
+    raise TimeoutError("the highlighted generation never changed on screen")
+
+
+def run(rate: float | None, window: float = 20.0) -> dict[str, float]:
+    with SimProcess(
+        "--count", "5000", "--inflight", "20", "--seed", "7", "--latency", "0.3"
+    ) as sim:
+        cmd, env = monitor_cmd(sim.base_url, "--interval", "5")
+        app = PtyProcess(cmd, cols=120, rows=40, env=env, rate=rate)
+        try:
+            time.sleep(10)
+            steady = app.measure(window)
+            waits = []
+            for press in range(6):
+                since = app.written
+                app.send("j" if press % 2 == 0 else "k")
+                waits.append(_detail_changes(app, since))
+                time.sleep(1.0)
+            return {**steady, "key_s": statistics.median(waits), "key_max_s": max(waits)}
+        finally:
+            app.close()
+
+
+def main(window: float = 20.0) -> None:
+    print("slow links: 120x40, 20 jobs in flight, API latency 300 ms")
+    for label, rate in LINKS:
+        r = run(rate, window)
+        print(
+            f"  {label:20} writes {r['bytes_per_s']:6.0f} B/s   key to screen: median "
+            f"{r['key_s']:.2f} s, worst {r['key_max_s']:.2f} s"
+        )
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 20.0)
