@@ -1,7 +1,28 @@
-"""``uv run python -m benchmarks``: every benchmark, each a side-by-side comparison."""
+"""``uv run python -m benchmarks``: every benchmark, each a side-by-side comparison, then a table.
 
-from . import list_vs_datatable, requests_per_cycle
+Each line compares hedra-tui with a naive baseline measured in the same run, on the same
+machine and data: a per-job status poller, Textual's DataTable, and a DataTable monitor
+(``benchmarks/naive_monitor.py``) run as a real process in a pty. Takes ~10 minutes.
+``--quick`` skips the 100,000-generation runs.
+"""
 
-requests_per_cycle.main()
+import sys
+
+from . import list_vs_datatable, requests_per_cycle, scale, terminal
+
+quick = "--quick" in sys.argv
+rows: list[tuple[str, float, float, str]] = []
+rows += requests_per_cycle.main()
 print()
-list_vs_datatable.main()
+rows += list_vs_datatable.main(5_000 if quick else 100_000)
+print()
+rows += terminal.main()
+if not quick:
+    print()
+    rows += scale.main()
+
+print()
+print(f"{'measure':58} {'hedra-tui':>11} {'naive':>11} {'naive / ours':>13}")
+for name, ours, naive, unit in rows:
+    ratio = f"{naive / ours:12.1f}x" if ours else "   (ours: 0)"
+    print(f"{name:58} {ours:>9.4g}{unit:>2} {naive:>9.4g}{unit:>2} {ratio}")

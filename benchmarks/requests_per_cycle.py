@@ -49,7 +49,7 @@ async def run(counts: tuple[int, ...] = (1, 20, 150, 1000)) -> list[tuple[int, i
     return rows
 
 
-def main() -> None:
+def main() -> list[tuple[str, float, float, str]]:
     rows = asyncio.run(run())
     print("requests per poll cycle (one steady cycle, measured by the simulator)")
     print(
@@ -57,6 +57,7 @@ def main() -> None:
     )
     for n, ours, naive, ratio in rows:
         print(f"{n:>10} {ours:>10} {naive:>8} {ratio:>7.1f}x {1 + math.ceil(n / 100):>20}")
+    return [(f"requests per poll cycle, {n:,} in flight", o, v, "") for n, o, v, _ in rows]
 
 
 if __name__ == "__main__":

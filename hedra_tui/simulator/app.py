@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import data
+from . import data, v3
 from .faults import FaultPlan
 from .world import SimWorld
 
@@ -51,6 +51,9 @@ class Stats:
 def endpoint_of(path: str) -> str:
     if path.startswith("/generations/") and path.endswith("/status"):
         return "/generations/{id}/status"
+    if path.startswith("/v3/jobs/"):
+        tail = path[len("/v3/jobs/") :].partition("/")[2]
+        return "/v3/jobs/{id}" + (f"/{tail}" if tail else "")
     return path
 
 
@@ -196,8 +199,20 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         Route("/_sim/world", sim_world, methods=["GET"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
     ]
+    routes += v3.routes(v3.V3View(world))
     inner = Starlette(routes=routes)
     return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats)
+
+
+_V3_CODES = {401: "UNAUTHORIZED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+
+
+def _error(scope: Scope, status: int, detail: str) -> dict[str, Any]:
+    """An error body in the shape of the API the request was for (v2 ``detail``, v3 envelope)."""
+    if scope["path"].startswith("/v3/"):
+        code = _V3_CODES.get(status, "INTERNAL")
+        return v3.error_body(code, detail, retryable=status >= 429)
+    return {"detail": detail}
 
 
 async def _send_json(
@@ -272,7 +287,12 @@ class ApiMiddleware:
             await self._apply(fault, scope, receive, send, raw_send)
             return
         headers = dict(scope.get("headers") or [])
-        if headers.get(b"x-api-key", b"").decode("latin-1") != self.api_key:
+        if scope["path"].startswith("/v3/"):
+            auth = headers.get(b"authorization", b"").decode("latin-1")
+            if not v3.authorized(auth, self.api_key):
+                await _send_json(send, 401, _error(scope, 401, "Invalid or missing API key"))
+                return
+        elif headers.get(b"x-api-key", b"").decode("latin-1") != self.api_key:
             await _send_json(send, 401, {"detail": "Invalid or missing API key"})
             return
         await self.app(scope, receive, send)
@@ -283,14 +303,14 @@ class ApiMiddleware:
         mode = fault.mode
         if mode in ("500", "503"):
             detail = "Internal Server Error" if mode == "500" else "Service temporarily unavailable"
-            await _send_json(send, int(mode), {"detail": detail})
+            await _send_json(send, int(mode), _error(scope, int(mode), detail))
         elif mode == "429":
             retry = f"{fault.retry_after:g}".encode()
             await _send_json(
-                send, 429, {"detail": "Rate limit exceeded"}, [(b"retry-after", retry)]
+                send, 429, _error(scope, 429, "Rate limit exceeded"), [(b"retry-after", retry)]
             )
         elif mode == "401":
-            await _send_json(send, 401, {"detail": "Invalid or missing API key"})
+            await _send_json(send, 401, _error(scope, 401, "Invalid or missing API key"))
         elif mode == "html":
             await _send_raw(send, 502, _HTML_PAGE, b"text/html; charset=utf-8")
         elif mode == "invalid_json":
