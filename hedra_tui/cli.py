@@ -33,7 +33,13 @@ def _add_connection_flags(parser: argparse.ArgumentParser, *, sub: bool = False)
     group.add_argument(
         "--base-url",
         default=default(None),
-        help="API base URL (env HEDRA_BASE_URL; default the Hedra v2 API)",
+        help="API base URL (env HEDRA_BASE_URL; default the Hedra API of the chosen version)",
+    )
+    group.add_argument(
+        "--api",
+        choices=("v2", "v3"),
+        default=default(None),
+        help="API version (env HEDRA_API_VERSION; default v2, or v3 for a <key_id>:<secret> key)",
     )
     group.add_argument(
         "--allow-insecure",

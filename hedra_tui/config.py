@@ -77,7 +77,9 @@ class Settings(BaseSettings):
     )
 
     api_key: SecretStr | None = None
-    base_url: str = DEFAULT_BASE_URL
+    api_version: Literal["v2", "v3"] | None = None  # None: v3 for a <key_id>:<secret> key
+    base_url: str = DEFAULT_BASE_URL  # when not set, follows the API version
+    max_streams: int = Field(default=4, ge=0, le=32, description="v3: live job streams at once")
     allow_insecure: bool = False
     timeout: float = Field(default=10.0, gt=0, le=300, description="request timeout, seconds")
     interval: float = Field(default=5.0, ge=0.5, le=3600, description="poll interval, seconds")

@@ -8,8 +8,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..api.client import HedraClient
+from ..api.client import DEFAULT_BASE_URL, HedraClient
 from ..api.errors import ConfigError
+from ..api.v3models import looks_like_v3_key
 from ..config import Settings, config_file_warnings, load_settings
 
 NO_KEY_HELP = (
@@ -28,9 +29,16 @@ class Connection:
     base_url: str
     api_key: str
     demo: object | None = None
+    api: str = "v2"
 
     def client(self, **kwargs: object) -> HedraClient:
-        return HedraClient(
+        if self.api == "v3":
+            from ..api.v3 import V3Client
+
+            cls: type[HedraClient] = V3Client
+        else:
+            cls = HedraClient
+        return cls(
             self.api_key,
             self.base_url,
             timeout=self.settings.timeout,
@@ -45,7 +53,26 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         allow_insecure=getattr(args, "allow_insecure", None),
         timeout=getattr(args, "timeout", None),
         interval=getattr(args, "interval", None),
+        api_version=getattr(args, "api", None),
     )
+
+
+def api_version(settings: Settings, key: str | None) -> str:
+    """The flag or setting; else v3 for a ``<key_id>:<secret>`` key; else v2."""
+    if settings.api_version:
+        return settings.api_version
+    return "v3" if key and looks_like_v3_key(key) else "v2"
+
+
+def base_url_for(settings: Settings, api: str) -> str:
+    """The configured base URL, or the default of the chosen API version."""
+    if "base_url" in settings.model_fields_set and settings.base_url != DEFAULT_BASE_URL:
+        return settings.base_url
+    if api == "v3":
+        from ..api.v3 import DEFAULT_V3_BASE_URL
+
+        return DEFAULT_V3_BASE_URL
+    return DEFAULT_BASE_URL
 
 
 @contextlib.contextmanager
@@ -60,7 +87,13 @@ def connect(args: argparse.Namespace) -> Iterator[Connection]:
         sim = SimServer(count=args.count, inflight=args.inflight, seed=args.seed, speed=args.speed)
         sim.start()
         try:
-            yield Connection(settings, sim.base_url, sim.api_key, demo=sim)
+            if settings.api_version == "v3":
+                from ..simulator.v3 import v3_credential
+
+                key = v3_credential(sim.api_key)
+                yield Connection(settings, sim.base_url + "/v3", key, demo=sim, api="v3")
+            else:
+                yield Connection(settings, sim.base_url, sim.api_key, demo=sim)
         finally:
             sim.stop()
         return
@@ -68,4 +101,6 @@ def connect(args: argparse.Namespace) -> Iterator[Connection]:
         print(f"hedra-tui: warning: {warning}", file=sys.stderr)
     if settings.api_key is None:
         raise ConfigError(NO_KEY_HELP.format(config=config_path()))
-    yield Connection(settings, settings.base_url, settings.api_key.get_secret_value())
+    key = settings.api_key.get_secret_value()
+    api = api_version(settings, key)
+    yield Connection(settings, base_url_for(settings, api), key, api=api)

@@ -30,6 +30,12 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds added to every response"
     )
+    parser.add_argument(
+        "--api",
+        choices=("v2", "v3"),
+        default="v2",
+        help="which API to print set-up for (both are served: v3 under /v3)",
+    )
     parser.add_argument("--no-drift", action="store_true", help="strictly spec-shaped data only")
     parser.add_argument(
         "--public", action="store_true", help="allow binding a non-loopback address"
@@ -66,8 +72,18 @@ def run_sim(args: argparse.Namespace) -> int:
         except (ValueError, TypeError) as exc:
             print(f"hedra-tui: error: --fault {spec}: {exc}", file=sys.stderr)
             return 2
-    print(f"hedra-tui sim: serving the Hedra v2 API at {server.base_url}")
-    print(f"  export HEDRA_BASE_URL={server.base_url} HEDRA_API_KEY={args.api_key}")
+    if getattr(args, "api", "v2") == "v3":
+        from .v3 import v3_credential
+
+        base = server.base_url + "/v3"
+        print(f"hedra-tui sim: serving the Hedra v3 API at {base} (and v2 at {server.base_url})")
+        print(
+            f"  export HEDRA_BASE_URL={base} HEDRA_API_KEY={v3_credential(args.api_key)}"
+            " HEDRA_API_VERSION=v3"
+        )
+    else:
+        print(f"hedra-tui sim: serving the Hedra v2 API at {server.base_url} (v3 under /v3)")
+        print(f"  export HEDRA_BASE_URL={server.base_url} HEDRA_API_KEY={args.api_key}")
     print('  control: POST /_sim/faults {"mode": "503", "count": 3}, GET /_sim/stats, ...')
     print("  Ctrl+C to stop", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

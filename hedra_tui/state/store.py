@@ -28,9 +28,9 @@ from ..api.models import (
     Generation,
     GenerationStatus,
     MalformedItem,
-    parse_generation,
 )
 from ..api.sanitize import display
+from ..api.v3models import parse_any
 from .derive import (
     ErrorGroup,
     error_code_of,
@@ -64,7 +64,7 @@ def unpack(blob: bytes) -> Any:
 
 @lru_cache(maxsize=GEN_CACHE)
 def _decode(blob: bytes) -> Generation:
-    return parse_generation(unpack(blob))
+    return parse_any(unpack(blob))  # a v2 generation or a v3 job
 
 
 def utcnow() -> datetime:

@@ -63,6 +63,15 @@ TERM_GRACE = 5.0
 LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
 
 
+def _money(balance: dict[str, Any]) -> str:
+    """A v3 wallet balance for the header: ``$249.50``, or ``249.50 EUR``."""
+    amount = balance.get("balance")
+    currency = display(balance.get("currency") or "", max_len=8)
+    if not isinstance(amount, int | float):
+        return "?"
+    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}".strip()
+
+
 def _exit_after(grace: float) -> None:
     """End the process if a clean shutdown has not finished in ``grace`` seconds (after a
     hangup Textual's writer thread is gone and its shutdown would wait on it forever)."""
@@ -126,6 +135,7 @@ class HedraApp(App[int]):
         filters: dict[str, Any] | None = None,
         autopoll: bool = True,
         export_dir: str | Path | None = None,
+        max_streams: int = 4,
         notify: str = "watched",
         bell: bool = False,
         theme: str | None = None,
@@ -148,14 +158,28 @@ class HedraApp(App[int]):
         if theme and theme in self.available_themes:
             self.theme = theme
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
-        self.poller = Poller(
-            client,
-            self.store,
-            interval=interval,
-            credits_every=credits_every,
-            filters=filters,
-            clock=clock,
-        )
+        self.api = getattr(client, "version", "v2")
+        if self.api == "v3":
+            from ..state.v3poller import V3Poller
+
+            self.poller: Poller = V3Poller(
+                client,  # type: ignore[arg-type]
+                self.store,
+                interval=interval,
+                credits_every=credits_every,
+                clock=clock,
+                max_streams=max_streams,
+            )
+            self.poller.on_change = self._on_stream_change
+        else:
+            self.poller = Poller(
+                client,
+                self.store,
+                interval=interval,
+                credits_every=credits_every,
+                filters=filters,
+                clock=clock,
+            )
         self.autopoll = autopoll
         self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
         self.cycles = 0
@@ -163,6 +187,7 @@ class HedraApp(App[int]):
         self._next_poll_at: datetime | None = None
         self._first_load_done = False
         self._loading_older = False
+        self._balance_at_start: float | None = None
         self._loading_label = ""
         self._was_failing = False
         self._credits_at_start: int | None = None
@@ -223,7 +248,14 @@ class HedraApp(App[int]):
             self.poll_loop()
 
     async def on_unmount(self) -> None:
+        stop = getattr(self.poller, "stop_streams", None)
+        if stop is not None:
+            await stop()
         await self.client.aclose()
+
+    def _on_stream_change(self, changed: set[str], finished: set[str]) -> None:
+        """v3: a stream frame moved a job between polls."""
+        self.apply_changes(changed, finished)
 
     def _install_signal_handlers(self) -> None:
         # The terminal went away (SSH dropped: SIGHUP) or we were asked to stop (SIGTERM).
@@ -386,7 +418,10 @@ class HedraApp(App[int]):
             for i in self.store.in_flight_ids()
             if self.store.is_stalled(self.store.rows[i], now, self.stall_after)
         )
-        credits = self.poller.credits.remaining if self.poller.credits else None
+        credits: int | str | None = self.poller.credits.remaining if self.poller.credits else None
+        balance = getattr(self.poller, "balance", None)
+        if balance is not None:
+            credits = _money(balance)
         width = self.size.width
         self.query_one("#status-state", TextLine).set_text(
             state_text(self.poller.health, self.poller.paused, self.palette)
@@ -403,7 +438,7 @@ class HedraApp(App[int]):
             )
         )
         self.query_one("#status-credits", TextLine).set_text(
-            credits_text(credits, self.palette, wide=width >= 110)
+            credits_text(credits, self.palette, wide=width >= 110, api=self.api)
         )
         banner = self.query_one("#banner", TextLine)
         retry_at = self._next_poll_at if self.poller.health.error else None
@@ -419,8 +454,16 @@ class HedraApp(App[int]):
         delta = None
         if credits is not None and self._credits_at_start is not None:
             delta = max(self._credits_at_start - credits, 0)
+        balance = getattr(self.poller, "balance", None)
+        spent: int | str | None = delta
+        if balance is not None and isinstance(balance.get("balance"), int | float):
+            if self._balance_at_start is None:
+                self._balance_at_start = float(balance["balance"])
+            spent = _money(
+                {**balance, "balance": max(self._balance_at_start - balance["balance"], 0)}
+            )
         act = activity(self.store, self.clock())
-        self.query_one("#activity", TextLine).set_text(activity_text(act, self.palette, delta))
+        self.query_one("#activity", TextLine).set_text(activity_text(act, self.palette, spent))
 
     def _tick(self) -> None:
         try:
@@ -499,6 +542,9 @@ class HedraApp(App[int]):
 
     def on_generation_list_highlighted(self, message: GenerationList.Highlighted) -> None:
         self.detail.show(message.gen_id)
+        if hasattr(self.poller, "focus") and self.poller.focus != message.gen_id:
+            self.poller.focus = message.gen_id  # v3: the highlighted job is streamed first
+            self.poller.manage_streams()
 
     def on_generation_list_selected(self, message: GenerationList.Selected) -> None:
         self.detail.show(message.gen_id)

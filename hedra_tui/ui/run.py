@@ -16,7 +16,9 @@ def run_app(args: argparse.Namespace) -> int:
     with connect(args) as conn:
         filters = filters_from_args(args, conn.settings.filters)
         client = conn.client()
-        source = "demo simulator" if conn.demo else conn.base_url
+        source = ("demo simulator" if conn.demo else conn.base_url) + (
+            " (v3)" if conn.api == "v3" else ""
+        )
         app = HedraApp(
             client,
             interval=conn.settings.interval,
@@ -30,6 +32,7 @@ def run_app(args: argparse.Namespace) -> int:
             on_theme=lambda name: remember("theme", name),
             keymap=conn.settings.keymap,
             export_dir=conn.settings.download_dir,
+            max_streams=conn.settings.max_streams,
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
         result = app.run()

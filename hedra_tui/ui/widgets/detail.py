@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
 from ...api.sanitize import display, safe_link
-from ...state.derive import advice_for, format_age, format_duration
+from ...state.derive import advice_for, format_age, format_duration, parse_time
 from ...state.store import Row, Store
 from ..cells import eta_text
 from ..palette import GROUP_ICONS, Palette, status_icon
@@ -104,11 +104,29 @@ def summary_text(row: Row, store: Store, palette: Palette, now: datetime) -> Tex
         text.append("prompt ", style="dim")
         text.append(display(row.prompt_text, max_len=600))
         text.append("\n")
+    raw = gen.raw
+    logs = raw.get("logs") if isinstance(raw, dict) else None
+    if isinstance(logs, list) and logs:  # v3: the job's lifecycle log, newest last
+        text.append("log", style="dim")
+        for item in logs[-LOG_LINES:]:
+            if not isinstance(item, dict):
+                continue
+            when = parse_time(item.get("timestamp"))
+            stamp = f"{when:%H:%M:%S}" if when is not None else "--:--:--"
+            text.append(f"\n  {stamp} ", style="dim")
+            level = item.get("level")
+            style = palette.for_status("error") if level == "error" else ""
+            text.append(display(item.get("event") or "?", max_len=24), style=style)
+            text.append(" " + display(item.get("message") or "", max_len=120), style="dim")
+        text.append("\n")
     if gen.parse_issues:
         text.append(f"⚠ {len(gen.parse_issues)} field(s) did not match the spec: ", style="dim")
         text.append(display("; ".join(gen.parse_issues), max_len=300), style="dim")
     text.rstrip()
     return text
+
+
+LOG_LINES = 4  # v3 log lines in the summary (the tree holds them all)
 
 
 class DetailPane(Vertical):

@@ -116,9 +116,16 @@ def counts_text(
     return text
 
 
-def credits_text(credits: int | None, palette: Palette, *, wide: bool) -> Text:
+def credits_text(
+    credits: int | str | None, palette: Palette, *, wide: bool, api: str = "v2"
+) -> Text:
+    """v2: credits remaining; v3: the API version and the wallet balance (a money string)."""
     text = Text(no_wrap=True, overflow="ellipsis", justify="right")
-    if credits is not None:
+    if api != "v2":
+        text.append(f"API {api} · " if wide else f"{api} ", style=palette.muted)
+    if isinstance(credits, str):
+        text.append(credits)
+    elif credits is not None:
         text.append("credits " if wide else "cr ", style=palette.muted)
         text.append(f"{credits:,}")
     return text
@@ -148,7 +155,7 @@ def banner_line(
     return text
 
 
-def activity_text(act: Activity, palette: Palette, credits_delta: int | None) -> Text:
+def activity_text(act: Activity, palette: Palette, credits_delta: int | str | None) -> Text:
     """One line: completions and failures per minute (sparklines), error rate, credits used."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("last 20 min  ", style=palette.muted)
@@ -160,6 +167,9 @@ def activity_text(act: Activity, palette: Palette, credits_delta: int | None) ->
     text.append(f" {sum(act.failed[-5:]) / 5:.1f}/min", style=palette.muted)
     if act.error_rate is not None:
         text.append(f"  error rate {act.error_rate:.0%}", style=palette.muted)
+    if isinstance(credits_delta, str):  # v3: money from the wallet balance
+        text.append(f"  spent this session {credits_delta}", style=palette.muted)
+        return text
     burned = credits_delta if credits_delta is not None else act.credits_burned
     text.append(f"  credits used this session {burned:,}", style=palette.muted)
     return text

@@ -1,0 +1,102 @@
+"""The v3 client and poller against the simulator over loopback: pages, streams, resume, cap."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from hedra_tui.api.errors import AuthenticationError
+from hedra_tui.api.v3 import V3Client
+from hedra_tui.api.v3models import looks_like_v3_key
+from hedra_tui.simulator.v3 import v3_credential
+from hedra_tui.state.store import Store
+from hedra_tui.state.v3poller import V3Poller
+
+from .helpers import advance, control, stats
+
+
+def _client(sim, **kw) -> V3Client:
+    return V3Client(v3_credential(sim.api_key), sim.base_url + "/v3", timeout=5.0, **kw)
+
+
+def _poller(sim, client: V3Client, **kw) -> V3Poller:
+    def clock() -> datetime:
+        return datetime.fromtimestamp(sim.world.now(), UTC)
+
+    return V3Poller(client, Store(clock=clock), clock=clock, credits_every=3600, **kw)
+
+
+def test_v3_keys_are_recognised_by_their_colon():
+    assert looks_like_v3_key("key_abc:secret")
+    assert not looks_like_v3_key("sk-hedra-123")
+    assert not looks_like_v3_key(":secret") and not looks_like_v3_key("key:")
+
+
+async def test_client_pages_reads_and_maps_jobs(sim_factory):
+    sim = sim_factory(count=60, inflight=4, seed=2, arrivals=False)
+    async with _client(sim) as client:
+        seen, cursor = [], None
+        while True:
+            page = await client.list_jobs(limit=25, cursor=cursor)
+            seen += [j["job_id"] for j in page.jobs]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == 64
+        job = await client.get_job(seen[-1])
+        status = await client.get_job_status(seen[-1])
+        assert job["job_id"] == status["job_id"] == seen[-1]
+        assert (await client.get_balance())["currency"] == "USD"
+        assert any(m.name for m in await client.list_models())
+    assert "key_sim" not in repr(client)
+
+
+async def test_a_wrong_v3_key_is_an_authentication_error(sim_factory):
+    sim = sim_factory(count=5, inflight=0, seed=2, arrivals=False)
+    async with V3Client("key_x:nope", sim.base_url + "/v3", max_retries=0) as client:
+        with pytest.raises(AuthenticationError):
+            await client.list_jobs()
+
+
+async def test_stream_resumes_after_drops_with_last_event_id(sim_factory):
+    sim = sim_factory(count=20, inflight=3, seed=6, arrivals=False)
+    control(sim, "POST", "/_sim/streams", {"drop_after": 2})
+    async with _client(sim) as client:
+        poller = _poller(sim, client, max_streams=1)
+        await poller.cycle()
+        job_id = poller.store.in_flight_ids()[0]
+        poller.focus = job_id
+        poller.manage_streams()
+        assert list(poller.streams) == [job_id]
+        await asyncio.sleep(0.5)
+        advance(sim, 3600)  # it finishes while the stream keeps being cut
+        for _ in range(100):
+            if job_id not in poller.streams:
+                break
+            await asyncio.sleep(0.1)
+        control(sim, "POST", "/_sim/streams", {"drop_after": None})
+        row = poller.store.get(job_id)
+        assert row is not None and row.final
+        assert row.raw["status"] in ("COMPLETED", "FAILED")
+        assert poller.stream_events >= 2
+    log = [e for e in stats(sim)["log"] if e["path"].endswith("/stream")]
+    assert len(log) >= 2  # it reconnected (and each reconnect sent Last-Event-Id)
+
+
+async def test_many_jobs_in_flight_stay_within_the_stream_cap(sim_factory):
+    sim = sim_factory(count=50, inflight=0, seed=7, arrivals=False)
+    control(sim, "POST", "/_sim/inflight", {"count": 30})
+    async with _client(sim) as client:
+        poller = _poller(sim, client, max_streams=3)
+        await poller.cycle()
+        await poller.cycle()
+        assert len(poller.store.in_flight_ids()) == 30
+        assert len(poller.streams) == 3
+        control(sim, "POST", "/_sim/stats/reset")
+        await poller.cycle()
+        served = stats(sim)["requests"]
+        # the 27 jobs without a stream are polled; the 3 streamed ones are not
+        assert served.get("/v3/jobs/{id}/status") == 27
+        await poller.stop_streams()
