@@ -62,6 +62,11 @@ class CycleReport:
     credits_changed: bool = False
 
 
+def _older_than(created_at: str | None, floor: datetime) -> bool:
+    when = parse_time(created_at)
+    return when is not None and when < floor
+
+
 def plan_requests(in_flight: int, already_fresh: int = 0) -> int:
     """Requests one steady cycle makes: the top page plus one per 100 jobs still to refresh."""
     return 1 + math.ceil(max(in_flight - already_fresh, 0) / IDS_PER_REQUEST)
@@ -95,6 +100,7 @@ class Poller:
         self._models_loaded = False
         self._last_error: HedraError | None = None
         self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
+        self._gap_floor: datetime | None = None  # see _refresh_top
 
     # -- one cycle ------------------------------------------------------------------
 
@@ -155,10 +161,16 @@ class Poller:
         size = FIRST_PAGE if first_load else self.top_size
         seen: set[str] = set()
         offset = 0
+        floor = self._gap_floor
         for _ in range(MAX_GAP_PAGES):
             page = await self.client.list_generations(limit=size, offset=offset, **self.filters)
             store.add_malformed(page.malformed)
-            known_before = any(g.id in store.rows for g in page.items)
+            # the top meets what we had when a page holds a job we knew -- one older than
+            # what an unfinished gap fill stored, if one was cut short by an error
+            known_before = any(
+                g.id in store.rows and (floor is None or _older_than(g.created_at, floor))
+                for g in page.items
+            )
             report.changed |= store.upsert(page.items, self.clock())
             seen.update(g.id for g in page.items)
             got = len(page.items) + len(page.malformed)
@@ -170,7 +182,17 @@ class Poller:
                 if store.exhausted or not any(g.status in IN_FLIGHT_STATUSES for g in tail):
                     break
             elif got < size or known_before:
+                self._gap_floor = None
                 break
+            else:
+                # not joined up yet: if the next page fails, the next cycle must not take
+                # the rows stored so far for the old top and leave a hole below them
+                oldest = min(
+                    (t for g in page.items if (t := parse_time(g.created_at))), default=None
+                )
+                if oldest is not None:
+                    self._gap_floor = oldest if floor is None else min(floor, oldest)
+                    floor = self._gap_floor
             offset += got
         return seen
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError
 from ..api.retry import backoff_delay
 from ..api.v3models import IN_FLIGHT_V3, generation_from_v3
-from .poller import FIRST_PAGE, MAX_GAP_PAGES, CycleReport, Poller
+from .derive import parse_time
+from .poller import FIRST_PAGE, MAX_GAP_PAGES, CycleReport, Poller, _older_than
 
 if TYPE_CHECKING:
     from ..api.v3 import V3Client
@@ -85,18 +87,29 @@ class V3Poller(Poller):
         store = self.store
         first_load = len(store) == 0
         cursor: str | None = None
+        floor = self._gap_floor
         for _ in range(MAX_GAP_PAGES):
             page = await self.client.list_jobs(
                 limit=FIRST_PAGE if first_load else self.top_size, cursor=cursor
             )
-            known_before = any(j["job_id"] in store.rows for j in page.jobs)
+            # joined up with what we had: a known job older than an unfinished gap fill
+            known_before = any(
+                j["job_id"] in store.rows
+                and (floor is None or _older_than(j.get("created_at"), floor))
+                for j in page.jobs
+            )
             report.changed |= self._merge([(j["job_id"], j) for j in page.jobs])
             if first_load:
                 self._older_cursor = page.next_cursor
                 store.exhausted = page.next_cursor is None
                 break
             if page.next_cursor is None or known_before:
+                self._gap_floor = None
                 break
+            times = [t for j in page.jobs if (t := parse_time(j.get("created_at"))) is not None]
+            if times:
+                self._gap_floor = min(times) if floor is None else min(floor, *times)
+                floor = self._gap_floor
             cursor = page.next_cursor
 
     async def load_older(self) -> CycleReport:
@@ -148,13 +161,23 @@ class V3Poller(Poller):
         return self.store.upsert(gens, self.clock())
 
     async def _gather(self, jobs: Iterable[Any]) -> None:
+        """Run requests ``CONCURRENCY`` at a time; all finish, then the first error is raised."""
         gate = asyncio.Semaphore(CONCURRENCY)
+        pending = list(jobs)
 
         async def run(job: Any) -> None:
             async with gate:
                 await job
 
-        await asyncio.gather(*(run(j) for j in jobs))
+        try:
+            results = await asyncio.gather(*(run(j) for j in pending), return_exceptions=True)
+        finally:
+            for job in pending:  # cancelled before they started: close, do not leak
+                if inspect.getcoroutinestate(job) == inspect.CORO_CREATED:
+                    job.close()
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _poll_status(self, job_id: str, report: CycleReport) -> None:
         status = await self.client.get_job_status(job_id, self._logs_after.get(job_id))

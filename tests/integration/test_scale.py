@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import httpx
+
 from hedra_tui.api.client import HedraClient
 from hedra_tui.state.poller import Poller, plan_requests
 from hedra_tui.state.store import Store
@@ -79,3 +81,46 @@ async def test_500_jobs_in_flight_cost_one_request_per_hundred(sim_factory):
     top = set(store.order[: poller.top_size]) & set(store.in_flight_ids())
     assert report.requests == plan_requests(500, len(top)) == 1 + math.ceil(500 / 100)
     assert served["requests"].get("/generations/{id}/status") is None
+
+
+class _CutSecondPage(httpx.AsyncHTTPTransport):
+    """Fails the second ``GET /generations`` of a cycle once armed (a fault mid gap fill)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed = False
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.armed and request.url.path == "/generations":
+            self.calls += 1
+            if self.calls == 2:
+                self.armed = False
+                raise httpx.ConnectError("cut mid gap fill")
+        return await super().handle_async_request(request)
+
+
+async def test_a_gap_fill_cut_short_by_an_error_is_finished_next_cycle(sim_factory):
+    """60 arrivals need 3 top pages; the 2nd fails; the next cycle must still fill the hole."""
+    sim = sim_factory(count=300, inflight=0, seed=9, arrivals=False)
+    transport = _CutSecondPage()
+
+    def clock() -> datetime:
+        return datetime.fromtimestamp(sim.world.now(), UTC)
+
+    client = HedraClient(sim.api_key, sim.base_url, timeout=5.0, max_retries=0, transport=transport)
+    store = Store(clock=clock)
+    poller = Poller(client, store, clock=clock, credits_every=3600)
+    async with client:
+        await poller.cycle()
+        control(sim, "POST", "/_sim/inflight", {"count": 60})
+        transport.armed = True
+        failed = await poller.cycle()
+        assert failed.error is not None
+        assert len(store) == 125  # the first top page was stored before the cut
+        await poller.cycle()
+    new = {
+        job.id for job in sim.world.jobs[-60:]
+    }
+    assert new <= set(store.rows)  # every arrival, none left in a hole
+    assert len(store) == 160

@@ -44,6 +44,32 @@ def make_app(sim_factory) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
     return make
 
 
+@pytest.fixture
+def make_v3_app(sim_factory) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
+    """The real App on the v3 backend (V3Client against the simulator's /v3)."""
+    from hedra_tui.api.v3 import V3Client
+    from hedra_tui.simulator.v3 import v3_credential
+
+    def make(sim: Any = None, **kwargs: Any) -> tuple[HedraApp, Any, AppClock]:
+        if sim is None:
+            sim = sim_factory(
+                count=kwargs.pop("count", 200),
+                inflight=kwargs.pop("inflight", 8),
+                seed=kwargs.pop("seed", 5),
+                arrivals=False,
+            )
+        clock = AppClock(sim)
+        client = V3Client(
+            v3_credential(sim.api_key), sim.base_url + "/v3", timeout=2.0, max_retries=0
+        )
+        kwargs.setdefault("interval", 0.5)
+        kwargs.setdefault("credits_every", 3600)
+        app = HedraApp(client, clock=clock, source="simulator", **kwargs)
+        return app, sim, clock
+
+    return make
+
+
 async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 8.0) -> None:
     """Let the app run until ``predicate()`` holds (fails the test after ``timeout``)."""
     loop = asyncio.get_running_loop()

@@ -39,3 +39,21 @@ def test_help_snapshot(snap_compare, make_app):
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(100, 34), run_before=help_screen)
+
+
+def test_v3_monitor_snapshot(snap_compare, make_v3_app):
+    app, _, _ = make_v3_app(count=150, inflight=6, seed=21)
+
+    async def loaded(pilot) -> None:
+        await wait_for(
+            pilot,
+            lambda: (
+                app.cycles >= 2
+                and app.detail.gen_id is not None
+                and all(app.store.rows[i].prompt_text for i in app.store.order[:30])
+            ),
+            timeout=15,
+        )
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=loaded)

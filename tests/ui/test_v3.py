@@ -1,0 +1,46 @@
+"""The monitor on the v3 backend, driven with Pilot against the simulator's /v3."""
+
+from __future__ import annotations
+
+from hedra_tui.ui.widgets.json_tree import JsonTree
+from hedra_tui.ui.widgets.status import TextLine
+
+from ..integration.helpers import advance
+from .conftest import line_text, wait_for
+
+
+async def test_v3_monitor_lists_jobs_streams_progress_and_shows_the_log(make_v3_app):
+    app, sim, clock = make_v3_app(count=120, inflight=6, max_streams=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 2 and app.detail.gen_id is not None)
+        header = app.query_one("#status-credits", TextLine)._text.plain
+        assert "API v3" in header and "$" in header  # which API, and the wallet balance
+        assert len(app.poller.streams) == 2  # within the cap, with 6 jobs in flight
+        first = app.store.rows[app.store.order[0]]
+        assert first.id.startswith("job_") and first.raw["status"] in (
+            "IN_QUEUE",
+            "IN_PROGRESS",
+            "COMPLETED",
+            "FAILED",
+        )
+        # the list shows normalized statuses and the prompts read from GET /jobs/{id}
+        await wait_for(
+            pilot, lambda: all(app.store.rows[i].prompt_text for i in app.store.order[:20])
+        )
+        assert any(
+            w in line_text(app.list_view, 1) for w in ("queued", "processing", "complete", "error")
+        )
+        # a streamed job ends: the store, the list and the in-flight panel follow the stream
+        streamed = next(iter(app.poller.streams))
+        events = app.poller.stream_events
+        clock.offset = 3600
+        advance(sim, 3600)
+        await wait_for(pilot, lambda: app.store.rows[streamed].final, timeout=15)
+        assert app.poller.stream_events > events
+        # the detail pane of a finished job: its lifecycle log and its output URL
+        assert app.list_view.select_id(streamed)
+        await pilot.pause(0.3)
+        summary = str(app.query_one("#detail-summary").render())
+        assert "log" in summary and ("completed" in summary or "failed" in summary)
+        tree = app.query_one(JsonTree)
+        assert tree.root.data is not None and tree.root.data.value["job_id"] == streamed
