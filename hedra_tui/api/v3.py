@@ -11,19 +11,21 @@ first output as the asset, and the raw v3 JSON kept for the tree, copy and expor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from .client import HedraClient, _status_error
-from .errors import APIConnectionError, APITimeoutError, PayloadError
-from .models import AIModel
+from .errors import APIConnectionError, APITimeoutError, ConfigError, NotFoundError, PayloadError
+from .models import AIModel, Generation, GenerationPage, PageInfo
 from .sanitize import display
 from .sse import SSEEvent, SSEParser
-from .v3models import remember_modalities
+from .v3models import IN_FLIGHT_V3, generation_from_v3, remember_modalities
 
 DEFAULT_V3_BASE_URL = "https://api.hedra.com/v3"
 V3_PAGE_SIZE = 100
@@ -111,6 +113,51 @@ class V3Client(HedraClient):
                 out.append(AIModel(id=item["id"], slug=item["id"], name=name))
         return out
 
+    # -- what `list` and `watch` use, shaped like the v2 client's --------------------------
+
+    async def refresh(self, ids: Sequence[str], *, concurrency: int = 4) -> list[Generation]:
+        """Each job by id (``GET /jobs/{id}``, plus ``/status`` for progress while in flight);
+        ids the server does not know are left out."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(job_id: str) -> Generation | None:
+            async with gate:
+                try:
+                    job = await self.get_job(job_id)
+                except NotFoundError:
+                    return None
+                if job.get("status") in IN_FLIGHT_V3:
+                    status = await self.get_job_status(job_id)
+                    job = {**job, **{k: v for k, v in status.items() if k not in _LOG_KEYS}}
+                return generation_from_v3(job)
+
+        found = await asyncio.gather(*(one(i) for i in dict.fromkeys(ids)))
+        return [g for g in found if g is not None]
+
+    async def iter_pages(  # type: ignore[override]
+        self, *, page_size: int = V3_PAGE_SIZE, offset: int = 0, **filters: Any
+    ) -> AsyncIterator[GenerationPage]:
+        """Pages of jobs, newest first, each job read in full (a v3 list carries no prompt
+        or progress). v3 has no server-side filters: type, prompt_query, ids and
+        created_after/before are applied here; agent_thread_id does not exist in v3."""
+        match = _filter(filters)
+        cursor: str | None = None
+        skip = offset
+        position = 0
+        while True:
+            page = await self.list_jobs(limit=min(page_size, V3_PAGE_SIZE), cursor=cursor)
+            ids = [j["job_id"] for j in page.jobs]
+            if skip >= len(ids):
+                skip -= len(ids)
+            else:
+                gens = [g for g in await self.refresh(ids[skip:]) if match(g)]
+                skip = 0
+                yield GenerationPage(PageInfo(limit=page_size, offset=position), gens, [])
+            position += len(ids)
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
     async def stream_job(
         self, job_id: str, last_event_id: str | None = None
     ) -> AsyncIterator[tuple[SSEEvent, SSEParser]]:
@@ -139,6 +186,45 @@ class V3Client(HedraClient):
         except httpx.HTTPError as exc:
             reason = display(str(exc), max_len=120) or type(exc).__name__
             raise APIConnectionError(f"the job stream broke ({reason})") from exc
+
+
+_LOG_KEYS = ("logs", "logs_next_cursor")
+
+
+def _filter(filters: dict[str, Any]) -> Any:
+    """The v2 server-side filters, applied to v3 jobs on this side."""
+    active = {k: v for k, v in filters.items() if v is not None}
+    if "agent_thread_id" in active:
+        raise ConfigError("the v3 API has no agent threads: drop --agent-thread-id")
+    kind = active.get("type")
+    needle = str(active.get("prompt_query") or "").lower()
+    ids = set(str(active["ids"]).split(",")) if active.get("ids") else None
+    after = _when(active.get("created_after"))
+    before = _when(active.get("created_before"))
+
+    def match(gen: Generation) -> bool:
+        created = _when(gen.created_at)
+        return (
+            (kind is None or gen.type == kind)
+            and (not needle or needle in str((gen.input or {}).get("text_prompt") or "").lower())
+            and (ids is None or gen.id in ids)
+            and (after is None or (created is not None and created >= after))
+            and (before is None or (created is not None and created <= before))
+        )
+
+    return match
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _quote(job_id: str) -> str:

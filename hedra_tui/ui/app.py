@@ -593,6 +593,12 @@ class HedraApp(App[int]):
         self.list_view.focus()
 
     def action_server_filters(self) -> None:
+        if self.api == "v3":
+            self.toast(
+                "The v3 API has no server-side filters: / filters, 1-5 and t narrow the list"
+            )
+            return
+
         def picked(filters: dict[str, Any] | None) -> None:
             if filters is None or filters == self.poller.filters:
                 return

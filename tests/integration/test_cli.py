@@ -271,3 +271,45 @@ def test_watch_with_a_rejected_key_exits_2(sim, sim_env, tmp_path):
     result = run_cli("watch", "any-id", env=env, cwd=str(tmp_path))
     assert result.returncode == 2
     assert "401" in result.stderr and "sk-wrong" not in result.stderr
+
+
+# -- v3 -------------------------------------------------------------------------------------
+
+
+def _v3_env(sim, tmp_path, *, explicit: bool) -> dict[str, str]:
+    from hedra_tui.simulator.v3 import v3_credential
+
+    env = {
+        "HEDRA_BASE_URL": sim.base_url + "/v3",
+        "HEDRA_API_KEY": v3_credential(sim.api_key),  # <key_id>:<secret> selects v3 by itself
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    if explicit:
+        env["HEDRA_API_VERSION"] = "v3"
+    return env
+
+
+def test_list_on_v3_reads_jobs_in_full(sim, tmp_path):
+    env = _v3_env(sim, tmp_path, explicit=False)
+    result = run_cli("list", "--limit", "30", "--format", "json", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    jobs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(jobs) == 30 and all(j["job_id"].startswith("job_") for j in jobs)
+    assert all(j.get("prompt") for j in jobs)  # read with GET /jobs/{id}, not just listed
+    table = run_cli("list", "--limit", "5", "--type", "video", env=env, cwd=str(tmp_path))
+    assert table.returncode == 0, table.stderr
+    assert all(" video " in line for line in table.stdout.strip().splitlines()[1:])
+
+
+def test_watch_on_v3_exits_by_outcome(sim, tmp_path):
+    env = _v3_env(sim, tmp_path, explicit=True)
+    listed = run_cli("list", "--limit", "60", "--format", "json", env=env, cwd=str(tmp_path))
+    jobs = [json.loads(line) for line in listed.stdout.splitlines()]
+    done = next(j["job_id"] for j in jobs if j["status"] == "COMPLETED")
+    failed = next(j["job_id"] for j in jobs if j["status"] == "FAILED")
+    ok = run_cli("watch", done, "--json", env=env, cwd=str(tmp_path))
+    assert ok.returncode == 0, ok.stderr
+    bad = run_cli("watch", done, failed, env=env, cwd=str(tmp_path))
+    assert bad.returncode == 1, bad.stderr
+    unknown = run_cli("watch", "job_nope", env=env, cwd=str(tmp_path))
+    assert unknown.returncode == 2
