@@ -119,8 +119,6 @@ async def test_a_gap_fill_cut_short_by_an_error_is_finished_next_cycle(sim_facto
         assert failed.error is not None
         assert len(store) == 125  # the first top page was stored before the cut
         await poller.cycle()
-    new = {
-        job.id for job in sim.world.jobs[-60:]
-    }
+    new = {job.id for job in sim.world.jobs[-60:]}
     assert new <= set(store.rows)  # every arrival, none left in a hole
     assert len(store) == 160
