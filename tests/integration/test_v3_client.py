@@ -100,3 +100,27 @@ async def test_many_jobs_in_flight_stay_within_the_stream_cap(sim_factory):
         # the 27 jobs without a stream are polled; the 3 streamed ones are not
         assert served.get("/v3/jobs/{id}/status") == 27
         await poller.stop_streams()
+
+
+async def test_simulator_faults_reach_the_v3_client_as_typed_errors(sim_factory):
+    from hedra_tui.api.errors import PayloadError, RateLimitError, ServerError
+
+    from .helpers import clear_faults, set_fault
+
+    sim = sim_factory(count=10, inflight=1, seed=3, arrivals=False)
+    async with _client(sim, max_retries=0) as client:
+        for mode, params, error in (
+            ("503", {}, ServerError),
+            ("429", {"retry_after": 7}, RateLimitError),
+            ("html", {}, ServerError),
+            ("invalid_json", {}, PayloadError),
+        ):
+            set_fault(sim, mode, **params)
+            try:
+                with pytest.raises(error) as caught:
+                    await client.list_jobs()
+            finally:
+                clear_faults(sim)
+            if mode == "429":
+                assert caught.value.retry_after == 7
+        assert (await client.list_jobs()).jobs  # and back to normal
