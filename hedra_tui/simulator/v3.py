@@ -34,7 +34,7 @@ STATUS_V3 = {
 }
 USD_PER_CREDIT = 0.01
 BALANCE_START = 250.0
-STREAM_TICK = 0.25  # seconds between looks at a job being streamed
+STREAM_TICK = 1.0  # seconds between looks at a job being streamed
 KEEPALIVE_EVERY = 5.0
 RETRY_MS = 2000
 _CONTENT_TYPES = {

@@ -188,6 +188,8 @@ class HedraApp(App[int]):
         self._first_load_done = False
         self._loading_older = False
         self._balance_at_start: float | None = None
+        self._stream_changed: set[str] = set()  # v3 stream updates not shown yet
+        self._stream_finished: set[str] = set()
         self._loading_label = ""
         self._was_failing = False
         self._credits_at_start: int | None = None
@@ -254,8 +256,10 @@ class HedraApp(App[int]):
         await self.client.aclose()
 
     def _on_stream_change(self, changed: set[str], finished: set[str]) -> None:
-        """v3: a stream frame moved a job between polls."""
-        self.apply_changes(changed, finished)
+        """v3: a stream frame moved a job between polls. Frames can come several times a
+        second per job: they are gathered and shown with the next once-a-second tick."""
+        self._stream_changed |= changed
+        self._stream_finished |= finished
 
     def _install_signal_handlers(self) -> None:
         # The terminal went away (SSH dropped: SIGHUP) or we were asked to stop (SIGTERM).
@@ -467,6 +471,10 @@ class HedraApp(App[int]):
 
     def _tick(self) -> None:
         try:
+            if self._stream_changed:
+                changed, finished = self._stream_changed, self._stream_finished
+                self._stream_changed, self._stream_finished = set(), set()
+                self.apply_changes(changed, finished)
             self.list_view.tick()
             self.inflight.update_rows()
             self.detail.refresh_detail()
