@@ -39,8 +39,12 @@ async def test_v3_monitor_lists_jobs_streams_progress_and_shows_the_log(make_v3_
         assert app.poller.stream_events > events
         # the detail pane of a finished job: its lifecycle log and its output URL
         assert app.list_view.select_id(streamed)
-        await pilot.pause(0.3)
-        summary = str(app.query_one("#detail-summary").render())
-        assert "log" in summary and ("completed" in summary or "failed" in summary)
+
+        def summary() -> str:
+            return str(app.query_one("#detail-summary").render())
+
+        # stream frames reach the screen with the next once-a-second tick
+        await wait_for(pilot, lambda: "completed" in summary() or "failed" in summary(), timeout=5)
+        assert "log" in summary()
         tree = app.query_one(JsonTree)
         assert tree.root.data is not None and tree.root.data.value["job_id"] == streamed
