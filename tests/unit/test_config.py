@@ -120,3 +120,20 @@ def test_notify_bell_and_download_dir_settings_from_the_config_file(isolated):
 def test_keymap_is_read_from_the_config_file(isolated):
     (isolated / "config.toml").write_text('[keymap]\n"app.refresh" = "ctrl+r"\n')
     assert load_settings().keymap == {"app.refresh": "ctrl+r"}
+
+
+def test_api_version_follows_the_flag_the_setting_or_the_key_format(isolated, monkeypatch):
+    from hedra_tui.commands.connect import api_version, base_url_for
+
+    plain = load_settings()
+    assert api_version(plain, "sk-hedra-123") == "v2"
+    assert api_version(plain, "key_abc:secret") == "v3"  # a v3 key selects v3 by itself
+    assert base_url_for(plain, "v3") == "https://api.hedra.com/v3"
+    assert base_url_for(plain, "v2") == "https://api.hedra.com/web-app/public"
+    assert api_version(load_settings(api_version="v2"), "key_abc:secret") == "v2"  # flag wins
+    monkeypatch.setenv("HEDRA_API_VERSION", "v3")
+    assert api_version(load_settings(), "sk-hedra-123") == "v3"
+    monkeypatch.setenv("HEDRA_BASE_URL", "https://proxy.example/v3")
+    assert base_url_for(load_settings(), "v3") == "https://proxy.example/v3"  # a set URL stays
+    with pytest.raises(ConfigError):
+        load_settings(api_version="v4")
