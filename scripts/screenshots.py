@@ -18,7 +18,9 @@ os.environ["TEXTUAL_ANIMATIONS"] = "none"
 time.tzset()
 
 from hedra_tui.api.client import HedraClient  # noqa: E402
+from hedra_tui.api.v3 import V3Client  # noqa: E402
 from hedra_tui.simulator.server import SimServer  # noqa: E402
+from hedra_tui.simulator.v3 import v3_credential  # noqa: E402
 from hedra_tui.ui.app import HedraApp  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -29,11 +31,17 @@ async def shoot(
     name: str,
     size: tuple[int, int],
     steps: Callable[[Any, Any], Awaitable[None]] | None = None,
+    api: str = "v2",
     **sim_args: Any,
 ) -> None:
     sim_args = {"count": 5000, "inflight": 20, "seed": 7, **sim_args}
-    with SimServer(clock=lambda: FROZEN, arrivals=False, drift=True, **sim_args) as sim:
-        client = HedraClient(sim.api_key, sim.base_url, max_retries=0)
+    with SimServer(clock=lambda: FROZEN, arrivals=False, drift=api == "v2", **sim_args) as sim:
+        if api == "v3":
+            client: HedraClient = V3Client(
+                v3_credential(sim.api_key), sim.base_url + "/v3", max_retries=0
+            )
+        else:
+            client = HedraClient(sim.api_key, sim.base_url, max_retries=0)
         app = HedraApp(
             client,
             clock=lambda: datetime.fromtimestamp(sim.world.now(), UTC),
@@ -43,6 +51,10 @@ async def shoot(
         async with app.run_test(size=size) as pilot:
             while not (app.cycles and app.detail.gen_id):
                 await pilot.pause(0.05)
+            while api == "v3" and not all(
+                app.store.rows[i].prompt_text for i in app.store.order[:25]
+            ):
+                await pilot.pause(0.1)  # v3 reads each job's prompt after listing it
             await pilot.pause(0.3)
             if steps is not None:
                 await steps(pilot, sim)
@@ -104,6 +116,11 @@ async def main() -> None:
     await shoot("filter-errors-by-credits", (120, 40), filtered)
     await shoot("errors-view", (120, 40), errors_view)
     await shoot("help", (100, 44), show_help)
+    await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
+
+
+async def v3_detail(pilot: Any, sim: Any) -> None:
+    await pilot.press("j", "j")  # a job in flight: its lifecycle log in the detail pane
 
 
 if __name__ == "__main__":
