@@ -232,6 +232,7 @@ class V3Poller(Poller):
         if self.paused or self.max_streams <= 0:
             for task in self.streams.values():
                 task.cancel()
+            self.streams.clear()
             return
         wanted = set(self.wanted_streams())
         for job_id, task in list(self.streams.items()):

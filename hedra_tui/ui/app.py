@@ -575,6 +575,8 @@ class HedraApp(App[int]):
 
     def action_pause(self) -> None:
         self.poller.paused = not self.poller.paused
+        if hasattr(self.poller, "manage_streams"):
+            self.poller.manage_streams()  # v3: paused means no live streams either
         self._update_header()
         if not self.poller.paused:
             self._wake.set()

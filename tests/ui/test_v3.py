@@ -48,3 +48,13 @@ async def test_v3_monitor_lists_jobs_streams_progress_and_shows_the_log(make_v3_
         assert "log" in summary()
         tree = app.query_one(JsonTree)
         assert tree.root.data is not None and tree.root.data.value["job_id"] == streamed
+
+
+async def test_pause_stops_the_streams_and_resume_starts_them(make_v3_app):
+    app, _, _ = make_v3_app(count=60, inflight=5, max_streams=3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.poller.streams) == 3)
+        await pilot.press("p")
+        assert not app.poller.streams
+        await pilot.press("p")
+        await wait_for(pilot, lambda: len(app.poller.streams) == 3)
