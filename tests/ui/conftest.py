@@ -70,7 +70,7 @@ def make_v3_app(sim_factory) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
     return make
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 8.0) -> None:
+async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     """Let the app run until ``predicate()`` holds (fails the test after ``timeout``)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

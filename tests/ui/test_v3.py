@@ -25,7 +25,9 @@ async def test_v3_monitor_lists_jobs_streams_progress_and_shows_the_log(make_v3_
         )
         # the list shows normalized statuses and the prompts read from GET /jobs/{id}
         await wait_for(
-            pilot, lambda: all(app.store.rows[i].prompt_text for i in app.store.order[:20])
+            pilot,
+            lambda: all(app.store.rows[i].prompt_text for i in app.store.order[:20]),
+            timeout=30,
         )
         assert any(
             w in line_text(app.list_view, 1) for w in ("queued", "processing", "complete", "error")

@@ -33,7 +33,7 @@ from .spec_strategies import (
 )
 
 FAST = settings(
-    max_examples=30,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
