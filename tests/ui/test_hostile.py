@@ -109,9 +109,9 @@ async def test_toasts_with_hostile_text_are_plain_and_safe(make_app):
 
 
 async def test_hostile_error_detail_in_the_banner_is_plain(make_app):
-    app, _, _ = make_app()
+    app, _, _ = make_app(autopoll=False)  # no poll may clear the error under the test
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.cycles >= 1)
+        app._on_report(await app.poller.cycle())
         app.poller.health.error = "boom " + MARKUP
         app._update_header()
         await pilot.pause()
