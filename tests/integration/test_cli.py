@@ -313,3 +313,44 @@ def test_watch_on_v3_exits_by_outcome(sim, tmp_path):
     assert bad.returncode == 1, bad.stderr
     unknown = run_cli("watch", "job_nope", env=env, cwd=str(tmp_path))
     assert unknown.returncode == 2
+
+
+def test_sim_api_v3_prints_a_v3_set_up_that_list_can_use(tmp_path):
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hedra_tui", "sim", "--api", "v3", f"--port={port}", "--count=50"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        banner = ""
+        deadline = time.monotonic() + 20
+        while "export" not in banner and time.monotonic() < deadline:
+            banner += proc.stdout.readline()
+        exported = dict(
+            item.split("=", 1) for item in banner.split("export", 1)[1].split() if "=" in item
+        )
+        assert exported["HEDRA_BASE_URL"] == f"http://127.0.0.1:{port}/v3"
+        assert exported["HEDRA_API_VERSION"] == "v3" and ":" in exported["HEDRA_API_KEY"]
+        result = run_cli(
+            "list",
+            "--limit",
+            "5",
+            env={**exported, "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml")},
+            cwd=str(tmp_path),
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.strip().splitlines()
+        assert len(lines) == 6 and lines[1].split()[0].startswith("job_")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
