@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from ..api.models import Generation, parse_generation
+from ..api.models import Generation
+from ..api.v3models import parse_any
 from .derive import error_code_of, model_id_of, prompt_of
 from .store import Row
 
@@ -88,7 +89,7 @@ def write_export(rows: list[Row], path: Path, fmt: str, model_label: Callable[[R
             # one row at a time: 100k parsed generations at once would cost ~800 MB
             if fmt == "csv":
                 labels = {r.id: model_label(r) for r in rows}
-                gens = (parse_generation(r.raw) for r in rows)
+                gens = (parse_any(r.raw) for r in rows)
                 write_csv(gens, out, lambda g: labels.get(g.id, ""))
             else:
                 for r in rows:

@@ -60,3 +60,36 @@ async def test_pause_stops_the_streams_and_resume_starts_them(make_v3_app):
         assert not app.poller.streams
         await pilot.press("p")
         await wait_for(pilot, lambda: len(app.poller.streams) == 3)
+
+
+async def test_v3_filters_errors_view_and_export_work_unchanged(make_v3_app, tmp_path):
+    import csv
+    import json
+
+    app, _, _ = make_v3_app(count=80, inflight=3, export_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 2)
+        await wait_for(
+            pilot,
+            lambda: all(r.prompt_text for r in app.store),
+            timeout=30,
+        )
+        await pilot.press("5")  # only failed jobs: v3 FAILED is normalized to error
+        shown = list(app.list_view.ids)
+        assert shown and all(app.store.rows[i].raw["status"] == "FAILED" for i in shown)
+        assert all(app.store.rows[i].error_code for i in shown)  # the v3 error envelope's code
+        await pilot.press("e")
+        await pilot.pause()
+        (jsonl,) = tmp_path.glob("*.jsonl")
+        assert [json.loads(x)["job_id"] for x in jsonl.read_text().splitlines()] == shown
+        await pilot.press("E")
+        await pilot.pause()
+        (csv_file,) = tmp_path.glob("*.csv")
+        rows = list(csv.DictReader(csv_file.open()))
+        assert [r["id"] for r in rows] == shown
+        assert all(r["status"] == "error" and r["error_type"] and r["prompt"] for r in rows)
+        await pilot.press("x")  # the errors view groups v3 failures too
+        await pilot.pause()
+        from hedra_tui.ui.screens.errors import ErrorsScreen
+
+        assert isinstance(app.screen, ErrorsScreen)
