@@ -158,6 +158,7 @@ class DetailPane(Vertical):
         self.gen_id: str | None = None
         self._shown: tuple[object, ...] | None = None
         self._summary_lines = -1
+        self._tree_of: tuple[str, bytes] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -205,4 +206,6 @@ class DetailPane(Vertical):
         progress = round(row.progress * 100, 1)
         if bar.progress != progress:
             bar.update(total=100, progress=progress)
-        tree.show(row.id, f"generation {row.id}", row.raw, expand=("input", "error", "asset"))
+        if (row.id, row.blob) != self._tree_of:  # the JSON changes only with the row's data
+            self._tree_of = (row.id, row.blob)
+            tree.show(row.id, f"generation {row.id}", row.raw, expand=("input", "error", "asset"))
