@@ -284,6 +284,10 @@ class Store:
         index = bisect.bisect_left(self._keys, self._neg_key(row))
         return index if index < len(self.order) and self.order[index] == gen_id else None
 
+    @property
+    def has_in_flight(self) -> bool:
+        return bool(self._in_flight)
+
     def in_flight_ids(self) -> list[str]:
         """Ids still worth polling: in flight, newest first."""
         rows = self.rows

@@ -60,6 +60,7 @@ WIDE = 150
 SHORT = 30
 HANGUP_GRACE = 1.5  # seconds a shutdown may take once the terminal is gone
 TERM_GRACE = 5.0
+IDLE_TICK_EVERY = 5  # with nothing in flight, time-dependent text is refreshed every 5 s
 LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
 
 
@@ -188,6 +189,7 @@ class HedraApp(App[int]):
         self._first_load_done = False
         self._loading_older = False
         self._balance_at_start: float | None = None
+        self._ticks = 0
         self._stream_changed: set[str] = set()  # v3 stream updates not shown yet
         self._stream_finished: set[str] = set()
         self._loading_label = ""
@@ -470,6 +472,16 @@ class HedraApp(App[int]):
         self.query_one("#activity", TextLine).set_text(activity_text(act, self.palette, spent))
 
     def _tick(self) -> None:
+        self._ticks += 1
+        quiet = not (
+            self.store.has_in_flight
+            or self._stream_changed
+            or self.poller.health.error
+            or self._loading_older
+        )
+        if quiet and self._ticks % IDLE_TICK_EVERY:
+            # nothing counts down: ages and the header's minute can wait a few seconds
+            return
         try:
             if self._stream_changed:
                 changed, finished = self._stream_changed, self._stream_finished
