@@ -125,13 +125,7 @@ class Poller:
 
     async def _cycle(self, report: CycleReport) -> None:
         now = self.clock()
-        if not self._models_loaded:
-            try:
-                self.store.set_models(await self.client.list_models())
-                self._models_loaded = True
-            except HedraError as exc:
-                if isinstance(exc, AuthenticationError | PermissionDeniedError):
-                    raise
+        await self._load_models_once()
         fresh = await self._refresh_top(report)
         stale = [i for i in self.store.in_flight_ids() if i not in fresh]
         if stale:
@@ -153,6 +147,17 @@ class Poller:
             report.credits_changed = self.credits is None or credits.raw != self.credits.raw
             self.credits = credits
             self._credits_at = now
+
+    async def _load_models_once(self) -> None:
+        """Model names for the list; a failure other than a rejected key waits for next time."""
+        if self._models_loaded:
+            return
+        try:
+            self.store.set_models(await self.client.list_models())
+            self._models_loaded = True
+        except HedraError as exc:
+            if isinstance(exc, AuthenticationError | PermissionDeniedError):
+                raise
 
     async def _refresh_top(self, report: CycleReport) -> set[str]:
         """Fetch the newest page; keep paging while every item is new (a burst of arrivals)."""

@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError
+from ..api.errors import HedraError
 from ..api.retry import backoff_delay
 from ..api.v3models import IN_FLIGHT_V3, generation_from_v3
 from .derive import parse_time
@@ -61,13 +61,7 @@ class V3Poller(Poller):
 
     async def _cycle(self, report: CycleReport) -> None:
         now = self.clock()
-        if not self._models_loaded:
-            try:
-                self.store.set_models(await self.client.list_models())
-                self._models_loaded = True
-            except HedraError as exc:
-                if isinstance(exc, AuthenticationError | PermissionDeniedError):
-                    raise
+        await self._load_models_once()
         await self._refresh_top_v3(report)
         streamed = set(self.streams)
         polled = [i for i in self.store.in_flight_ids() if i not in streamed]

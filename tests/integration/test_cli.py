@@ -12,6 +12,29 @@ import pytest
 from hedra_tui.cli import main
 
 
+def _start_sim(*args: str) -> tuple[int, subprocess.Popen, str]:
+    """``hedra-tui sim`` on a free port; returns it once it printed its export line."""
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hedra_tui", "sim", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    banner = ""
+    deadline = time.monotonic() + 20
+    while "export" not in banner and time.monotonic() < deadline:
+        banner += proc.stdout.readline()
+    return port, proc, banner
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: str | None = None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
     full_env.update(env or {})
@@ -123,25 +146,9 @@ def test_bad_time_filter_is_a_usage_error(sim_env, tmp_path):
 
 def test_sim_command_serves_until_terminated_and_list_reads_it(tmp_path):
     import signal
-    import socket
-    import time
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hedra_tui", "sim", "--port", str(port), "--count", "100"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    port, proc, banner = _start_sim("--count", "100")
     try:
-        banner = ""
-        deadline = time.monotonic() + 20
-        while "HEDRA_BASE_URL" not in banner and time.monotonic() < deadline:
-            banner += proc.stdout.readline()
         assert f"HEDRA_BASE_URL=http://127.0.0.1:{port}" in banner
         result = run_cli(
             "list",
@@ -317,25 +324,9 @@ def test_watch_on_v3_exits_by_outcome(sim, tmp_path):
 
 def test_sim_api_v3_prints_a_v3_set_up_that_list_can_use(tmp_path):
     import signal
-    import socket
-    import time
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hedra_tui", "sim", "--api", "v3", f"--port={port}", "--count=50"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    port, proc, banner = _start_sim("--api", "v3", "--count", "50")
     try:
-        banner = ""
-        deadline = time.monotonic() + 20
-        while "export" not in banner and time.monotonic() < deadline:
-            banner += proc.stdout.readline()
         exported = dict(
             item.split("=", 1) for item in banner.split("export", 1)[1].split() if "=" in item
         )
