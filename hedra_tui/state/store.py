@@ -45,6 +45,7 @@ PROMPT_DISPLAY_MAX = 400
 MALFORMED_KEEP = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ERROR_MESSAGE_MAX = 300
+ETA_JITTER = 3.0  # seconds a deadline may move between polls and still count as the same
 GEN_CACHE = 256  # parsed generations kept for the rows being looked at
 
 
@@ -115,6 +116,15 @@ class Row:
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+def _steady_eta(old: Row | None, new: datetime | None) -> datetime | None:
+    """Keep the deadline a row had when a poll moves it by under ``ETA_JITTER`` seconds: the
+    server's whole-second ``eta_sec`` read at a new instant jitters, and every jitter would
+    rewrite the countdown cells on screen."""
+    if old is None or old.eta_at is None or new is None:
+        return new
+    return old.eta_at if abs((new - old.eta_at).total_seconds()) < ETA_JITTER else new
 
 
 def _sort_key(row: Row) -> tuple[datetime, str]:
@@ -208,7 +218,9 @@ class Store:
             prompt_text=display(prompt_of(gen), max_len=PROMPT_DISPLAY_MAX),
             model_key=_i(model_id_of(gen)),
             progress=1.0 if status == GenerationStatus.COMPLETE else progress,
-            eta_at=eta_deadline(gen, now) if status in IN_FLIGHT_STATUSES else None,
+            eta_at=_steady_eta(old, eta_deadline(gen, now))
+            if status in IN_FLIGHT_STATUSES
+            else None,
             credits=gen.credit_cost,
             error_code=code,
             error_text=_i(display(code or "", max_len=30)),

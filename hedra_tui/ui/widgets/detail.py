@@ -33,7 +33,7 @@ def progress_text(
         text.append("ETA ", style="dim")
         text.append(eta, style=palette.stalled if stalled else "")
         if row.eta_at is not None and not stalled:
-            text.append(f" (at {row.eta_at:%H:%M:%S}Z)", style="dim")
+            text.append(f" (at {row.eta_at:%H:%M}Z)", style="dim")  # minutes: a still line
     if stalled:
         idle = (now - row.progress_changed_at).total_seconds()
         text.append(f"  no progress for {format_duration(idle)}", style="dim")
