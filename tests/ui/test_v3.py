@@ -32,13 +32,14 @@ async def test_v3_monitor_lists_jobs_streams_progress_and_shows_the_log(make_v3_
         assert any(
             w in line_text(app.list_view, 1) for w in ("queued", "processing", "complete", "error")
         )
-        # a streamed job ends: the store, the list and the in-flight panel follow the stream
+        # the streams deliver frames (each opens with a status snapshot) ...
+        await wait_for(pilot, lambda: app.poller.stream_events >= 2)
+        # ... and a streamed job ends: by its stream or by the next page, whichever is first
         streamed = next(iter(app.poller.streams))
-        events = app.poller.stream_events
         clock.offset = 3600
         advance(sim, 3600)
-        await wait_for(pilot, lambda: app.store.rows[streamed].final, timeout=15)
-        assert app.poller.stream_events > events
+        await wait_for(pilot, lambda: app.store.rows[streamed].final)
+        await wait_for(pilot, lambda: streamed not in app.poller.streams)  # a stream ends
         # the detail pane of a finished job: its lifecycle log and its output URL
         assert app.list_view.select_id(streamed)
 
@@ -46,7 +47,7 @@ async def test_v3_monitor_lists_jobs_streams_progress_and_shows_the_log(make_v3_
             return str(app.query_one("#detail-summary").render())
 
         # stream frames reach the screen with the next once-a-second tick
-        await wait_for(pilot, lambda: "completed" in summary() or "failed" in summary(), timeout=5)
+        await wait_for(pilot, lambda: "completed" in summary() or "failed" in summary())
         assert "log" in summary()
         tree = app.query_one(JsonTree)
         assert tree.root.data is not None and tree.root.data.value["job_id"] == streamed
