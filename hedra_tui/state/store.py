@@ -4,7 +4,7 @@ Every API string is sanitized here, once, into the ``Row``; the raw JSON is kept
 and zlib-compressed, in ``row.blob`` and read back on demand (``row.raw`` for the tree, copy
 and export; ``row.gen`` for the typed view, through a small cache). That is what keeps 100,000
 generations in well under 300 MB: a parsed dict costs ~3.4 KB per generation and its pydantic
-model ~4.6 KB more, the compressed blob ~0.4 KB. Rows carry a ``version`` that moves only when
+model ~4.6 KB more, the compressed blob ~0.5 KB. Rows carry a ``version`` that moves only when
 the server's data for them changed, so views can cache rendered lines by it.
 """
 
