@@ -40,7 +40,9 @@ def progress_text(
     return text
 
 
-def summary_text(row: Row, store: Store, palette: Palette, now: datetime) -> Text:
+def summary_text(
+    row: Row, store: Store, palette: Palette, now: datetime, log_lines: int = 3
+) -> Text:
     """Everything a person asks about one job, as plain ``Text`` (never markup)."""
     gen = row.gen
     text = Text(no_wrap=False, overflow="fold")
@@ -108,12 +110,12 @@ def summary_text(row: Row, store: Store, palette: Palette, now: datetime) -> Tex
     logs = raw.get("logs") if isinstance(raw, dict) else None
     if isinstance(logs, list) and logs:  # v3: the job's lifecycle log, newest last
         text.append("log", style="dim")
-        for item in logs[-LOG_LINES:]:
-            if not isinstance(item, dict):
-                continue
+        lines = [item for item in logs[-log_lines:] if isinstance(item, dict)]
+        for index, item in enumerate(lines):
             when = parse_time(item.get("timestamp"))
             stamp = f"{when:%H:%M:%S}" if when is not None else "--:--:--"
-            text.append(f"\n  {stamp} ", style="dim")
+            text.append(" " if index == 0 else "\n    ", style="dim")
+            text.append(f"{stamp} ", style="dim")
             level = item.get("level")
             style = palette.for_status("error") if level == "error" else ""
             text.append(display(item.get("event") or "?", max_len=24), style=style)
@@ -126,7 +128,8 @@ def summary_text(row: Row, store: Store, palette: Palette, now: datetime) -> Tex
     return text
 
 
-LOG_LINES = 4  # v3 log lines in the summary (the tree holds them all)
+LOG_LINES = 3  # v3 log lines in the summary, newest last (the tree holds them all)
+SHORT_PANE = 14  # below this height the summary shows one log line
 
 
 class DetailPane(Vertical):
@@ -193,7 +196,9 @@ class DetailPane(Vertical):
             return
         line = progress_text(row, self.store, self.palette, now, self.stall_after)
         eta_line.set_text(line)
-        text = summary_text(row, self.store, self.palette, now)
+        # a short pane keeps room for the progress bar: the newest log line only
+        log_lines = LOG_LINES if self.size.height >= SHORT_PANE else 1
+        text = summary_text(row, self.store, self.palette, now, log_lines)
         key = (row.id, text.plain)  # repaint only when what it says changed
         if key != self._shown:
             self._shown = key
