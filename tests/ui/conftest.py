@@ -24,50 +24,44 @@ class AppClock:
         return datetime.fromtimestamp(self.sim.world.now() + self.offset, UTC)
 
 
-@pytest.fixture
-def make_app(sim_factory) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
+def _app_factory(sim_factory: Any, api: str) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
+    """The real App against a simulator (started here unless given), on the v2 or v3 API."""
+
     def make(sim: Any = None, **kwargs: Any) -> tuple[HedraApp, Any, AppClock]:
         if sim is None:
             sim = sim_factory(
                 count=kwargs.pop("count", 200),
-                inflight=kwargs.pop("inflight", 20),
+                inflight=kwargs.pop("inflight", 20 if api == "v2" else 8),
                 seed=kwargs.pop("seed", 5),
                 arrivals=False,
             )
         clock = AppClock(sim)
-        client = HedraClient(sim.api_key, sim.base_url, timeout=2.0, max_retries=0)
+        if api == "v3":
+            from hedra_tui.api.v3 import V3Client
+            from hedra_tui.simulator.v3 import v3_credential
+
+            client: HedraClient = V3Client(
+                v3_credential(sim.api_key), sim.base_url + "/v3", timeout=2.0, max_retries=0
+            )
+        else:
+            client = HedraClient(sim.api_key, sim.base_url, timeout=2.0, max_retries=0)
         kwargs.setdefault("interval", 0.5)
         kwargs.setdefault("credits_every", 3600)
         app = HedraApp(client, clock=clock, source="simulator", **kwargs)
         return app, sim, clock
 
     return make
+
+
+@pytest.fixture
+def make_app(sim_factory) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
+    return _app_factory(sim_factory, "v2")
 
 
 @pytest.fixture
 def make_v3_app(sim_factory) -> Callable[..., tuple[HedraApp, Any, AppClock]]:
     """The real App on the v3 backend (V3Client against the simulator's /v3)."""
-    from hedra_tui.api.v3 import V3Client
-    from hedra_tui.simulator.v3 import v3_credential
-
-    def make(sim: Any = None, **kwargs: Any) -> tuple[HedraApp, Any, AppClock]:
-        if sim is None:
-            sim = sim_factory(
-                count=kwargs.pop("count", 200),
-                inflight=kwargs.pop("inflight", 8),
-                seed=kwargs.pop("seed", 5),
-                arrivals=False,
-            )
-        clock = AppClock(sim)
-        client = V3Client(
-            v3_credential(sim.api_key), sim.base_url + "/v3", timeout=2.0, max_retries=0
-        )
-        kwargs.setdefault("interval", 0.5)
-        kwargs.setdefault("credits_every", 3600)
-        app = HedraApp(client, clock=clock, source="simulator", **kwargs)
-        return app, sim, clock
-
-    return make
+    return _app_factory(sim_factory, "v3")
 
 
 async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
