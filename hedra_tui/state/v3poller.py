@@ -151,6 +151,11 @@ class V3Poller(Poller):
             merged["job_id"] = job_id
             if row is not None and row.final and merged.get("status") in IN_FLIGHT_V3:
                 continue  # a stale frame after the end: the end stands
+            ended = row is not None and row.in_flight and merged.get("status") not in IN_FLIGHT_V3
+            if ended and "outputs" not in update:
+                # it ended, seen by a page, a status poll or a stream frame: its outputs and
+                # error are still to be read (GET /jobs/{id}) -- unless this is that result
+                self._hydrated.discard(job_id)
             gens.append(generation_from_v3(merged))
         return self.store.upsert(gens, self.clock())
 
@@ -176,8 +181,6 @@ class V3Poller(Poller):
     async def _poll_status(self, job_id: str, report: CycleReport) -> None:
         status = await self.client.get_job_status(job_id, self._logs_after.get(job_id))
         report.changed |= self._merge([(job_id, status)])
-        if status.get("status") not in IN_FLIGHT_V3:
-            self._hydrated.discard(job_id)  # its outputs or error are to be read now
 
     async def _hydrate(self, report: CycleReport) -> None:
         """Read ``GET /jobs/{id}`` for jobs whose prompt/result is not known yet."""

@@ -124,3 +124,23 @@ async def test_simulator_faults_reach_the_v3_client_as_typed_errors(sim_factory)
             if mode == "429":
                 assert caught.value.retry_after == 7
         assert (await client.list_jobs()).jobs  # and back to normal
+
+
+async def test_a_job_seen_ending_outside_its_result_has_its_result_read(sim_factory):
+    """A page (or a frame) says COMPLETED before the result was read: the next cycle reads it."""
+    sim = sim_factory(count=20, inflight=2, seed=8, arrivals=False)
+    async with _client(sim) as client:
+        poller = _poller(sim, client, max_streams=0)
+        await poller.cycle()
+        await poller.cycle()
+        job_id = poller.store.in_flight_ids()[0]
+        assert poller.store.get(job_id).raw.get("prompt")  # read while in flight
+        advance(sim, 3600)
+        page = await client.list_jobs(limit=25)
+        summary = next(j for j in page.jobs if j["job_id"] == job_id)
+        poller._merge([(job_id, summary)])  # the end, learnt from a list page only
+        row = poller.store.get(job_id)
+        assert row.final and not row.raw.get("outputs")  # ended, result not read yet
+        await poller.cycle()
+        raw = poller.store.get(job_id).raw
+        assert raw["outputs"] or raw["error"]  # the result was read after all
