@@ -47,6 +47,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ERROR_MESSAGE_MAX = 300
 ETA_JITTER = 3.0  # seconds a deadline may move between polls and still count as the same
 GEN_CACHE = 256  # parsed generations kept for the rows being looked at
+NEWS_FRESH = 30.0  # seconds: older news of a job's progress is shown with its time
 
 
 def _i(value: str | None) -> str | None:
@@ -96,6 +97,7 @@ class Row:
     error_group: ErrorGroup | None
     reason_code: str | None
     progress_changed_at: datetime
+    confirmed_at: datetime  # the API last told us this job's progress (moved or not)
     finished_at: datetime | None = None
     missing_polls: int = 0
 
@@ -190,7 +192,9 @@ class Store:
             return ""
         return self.models.get(row.model_key) or display(row.model_key, max_len=40)
 
-    def _make_row(self, gen: Generation, blob: bytes, now: datetime, old: Row | None) -> Row:
+    def _make_row(
+        self, gen: Generation, blob: bytes, now: datetime, old: Row | None, confirms: bool
+    ) -> Row:
         status = _i(gen.status or "")
         progress = gen.progress if gen.progress == gen.progress else 0.0  # NaN guard
         progress = max(0.0, min(float(progress), 1.0))
@@ -198,8 +202,11 @@ class Store:
         reason = _i(gen.error.reason_code if gen.error is not None else None)
         message = gen.error.message if gen.error is not None else (gen.error_message or "")
         changed_at = now
+        confirmed_at = now
         finished_at = None
         if old is not None:
+            if not confirms:
+                confirmed_at = old.confirmed_at
             if abs(old.progress - progress) < 1e-9 and old.status == status:
                 changed_at = old.progress_changed_at
             finished_at = old.finished_at
@@ -228,11 +235,18 @@ class Store:
             error_group=error_group(code, reason),
             reason_code=reason,
             progress_changed_at=changed_at,
+            confirmed_at=confirmed_at,
             finished_at=finished_at,
         )
 
-    def upsert(self, gens: Iterable[Generation], now: datetime | None = None) -> set[str]:
-        """Add or update generations; returns the ids whose data changed (new ones included)."""
+    def upsert(
+        self, gens: Iterable[Generation], now: datetime | None = None, *, confirms: bool = True
+    ) -> set[str]:
+        """Add or update generations; returns the ids whose data changed (new ones included).
+
+        ``confirms``: what the API sent carries each job's progress, so it confirms it as of
+        ``now`` even when nothing changed (a v3 job list, which has no progress, does not).
+        """
         now = now or self.clock()
         changed: set[str] = set()
         for gen in gens:
@@ -241,8 +255,10 @@ class Store:
             if old is not None:
                 old.missing_polls = 0
                 if old.blob == blob:
+                    if confirms:
+                        old.confirmed_at = now
                     continue
-            row = self._make_row(gen, blob, now, old)
+            row = self._make_row(gen, blob, now, old, confirms)
             self._count(old, -1)
             self._count(row, +1)
             if old is not None and _sort_key(old) != _sort_key(row):
@@ -264,6 +280,14 @@ class Store:
             self._in_flight.add(row.id)
         elif delta < 0:
             self._in_flight.discard(row.id)
+
+    def confirm(self, ids: Iterable[str], now: datetime) -> None:
+        """The API vouched for these jobs' progress as of ``now`` (e.g. their live stream is
+        open and would have sent any change)."""
+        for gen_id in ids:
+            row = self.rows.get(gen_id)
+            if row is not None:
+                row.confirmed_at = max(row.confirmed_at, now)
 
     def forget_in_flight(self, gen_id: str) -> None:
         """Stop polling a job the server no longer returns (it keeps its last known state)."""
@@ -309,10 +333,26 @@ class Store:
         """How many rows per status; unknown statuses count under their raw value."""
         return +self._counts
 
+    @staticmethod
+    def stall_clock(row: Row, now: datetime) -> datetime:
+        """The time a stall is measured at: when the API last confirmed the job's progress.
+
+        Not ``now``: while the API fails (or a job's progress cannot be read) nothing is
+        known about progress, and a job is not stalled for lack of news. The stall clock
+        stops there and goes on when the API answers again.
+        """
+        return min(now, row.confirmed_at)
+
+    def no_progress_for(self, row: Row, now: datetime) -> float:
+        """Seconds without progress, as far as the API has confirmed."""
+        return max((self.stall_clock(row, now) - row.progress_changed_at).total_seconds(), 0.0)
+
     def is_stalled(self, row: Row, now: datetime, stall_after: float) -> bool:
-        """In flight and either no progress for ``stall_after`` s or ETA passed that long ago."""
+        """In flight and, as of the API's last word on it, either no progress for
+        ``stall_after`` s or its ETA passed that long ago."""
         if not row.in_flight:
             return False
-        if (now - row.progress_changed_at).total_seconds() > stall_after:
+        if self.no_progress_for(row, now) > stall_after:
             return True
-        return row.eta_at is not None and (now - row.eta_at).total_seconds() > stall_after
+        as_of = self.stall_clock(row, now)
+        return row.eta_at is not None and (as_of - row.eta_at).total_seconds() > stall_after

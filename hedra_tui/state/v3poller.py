@@ -56,6 +56,7 @@ class V3Poller(Poller):
         self._logs_after: dict[str, str] = {}
         self._hydrated: set[str] = set()
         self._gave_up: set[str] = set()
+        self._open: set[str] = set()  # streams connected now (keep-alives arrive every 5 s)
 
     # -- one cycle ----------------------------------------------------------------------
 
@@ -76,6 +77,9 @@ class V3Poller(Poller):
             self.balance = balance
             self._credits_at = now
         self.manage_streams()
+        # an open stream sends every change of its job: no frame means no progress, as
+        # of now (a stream that goes silent times out and stops counting)
+        self.store.confirm(self._open & set(self.store.in_flight_ids()), self.clock())
 
     async def _refresh_top_v3(self, report: CycleReport) -> None:
         store = self.store
@@ -92,7 +96,7 @@ class V3Poller(Poller):
                 and (floor is None or _older_than(j.get("created_at"), floor))
                 for j in page.jobs
             )
-            report.changed |= self._merge([(j["job_id"], j) for j in page.jobs])
+            report.changed |= self._merge([(j["job_id"], j) for j in page.jobs], confirms=False)
             if first_load:
                 self._older_cursor = page.next_cursor
                 store.exhausted = page.next_cursor is None
@@ -115,7 +119,7 @@ class V3Poller(Poller):
         before = self.client.stats.requests
         try:
             page = await self.client.list_jobs(limit=100, cursor=self._older_cursor)
-            report.changed |= self._merge([(j["job_id"], j) for j in page.jobs])
+            report.changed |= self._merge([(j["job_id"], j) for j in page.jobs], confirms=False)
             self._older_cursor = page.next_cursor
             self.store.exhausted = page.next_cursor is None
         except HedraError as exc:
@@ -129,8 +133,15 @@ class V3Poller(Poller):
 
     # -- merging ------------------------------------------------------------------------
 
-    def _merge(self, updates: Iterable[tuple[str, dict[str, Any]]]) -> set[str]:
-        """Fold partial v3 JSON (summary, status, result, log lines) into each job's JSON."""
+    def _merge(
+        self, updates: Iterable[tuple[str, dict[str, Any]]], *, confirms: bool = True
+    ) -> set[str]:
+        """Fold partial v3 JSON (summary, status, result, log lines) into each job's JSON.
+
+        ``confirms``: the update carries the job's progress (a status poll or frame), so
+        it counts as the API's word on it (see ``Store.stall_clock``); a job list and a
+        result do not carry progress.
+        """
         gens = []
         for job_id, update in updates:
             row = self.store.get(job_id)
@@ -157,7 +168,7 @@ class V3Poller(Poller):
                 # error are still to be read (GET /jobs/{id}) -- unless this is that result
                 self._hydrated.discard(job_id)
             gens.append(generation_from_v3(merged))
-        return self.store.upsert(gens, self.clock())
+        return self.store.upsert(gens, self.clock(), confirms=confirms)
 
     async def _gather(self, jobs: Iterable[Any]) -> None:
         """Run requests ``CONCURRENCY`` at a time; all finish, then the first error is raised."""
@@ -203,7 +214,7 @@ class V3Poller(Poller):
 
         async def one(job_id: str) -> None:
             result = await self.client.get_job(job_id)
-            report.changed |= self._merge([(job_id, result)])
+            report.changed |= self._merge([(job_id, result)], confirms=False)
             # final: the result will not change; in flight: the prompt is known now, and the
             # status polls (or the stream) go on -- the result is read again when it ends
             self._hydrated.add(job_id)
@@ -261,6 +272,7 @@ class V3Poller(Poller):
                 try:
                     async for event, parser in self.client.stream_job(job_id, last_id):
                         last_id, retry_ms = parser.last_id, parser.retry_ms
+                        self._open.add(job_id)
                         if event.event == "done":  # data is [STREAM_DONE]: never JSON
                             await self._finish(job_id)
                             return
@@ -273,13 +285,15 @@ class V3Poller(Poller):
                         if not isinstance(body, dict):
                             continue
                         self.stream_events += 1
-                        update = body if event.event == "status" else {"logs": [body]}
-                        self._merge_and_notify(job_id, update)
+                        status = event.event == "status"
+                        update = body if status else {"logs": [body]}
+                        self._merge_and_notify(job_id, update, confirms=status)
                         failures = 0
                 except HedraError:
                     failures += 1
                 else:
                     failures += 1  # ended without done: cut short
+                self._open.discard(job_id)
                 if failures >= STREAM_ATTEMPTS:
                     self._gave_up.add(job_id)  # polling takes over
                     return
@@ -290,19 +304,22 @@ class V3Poller(Poller):
                 base = (retry_ms or 1000) / 1000
                 await asyncio.sleep(backoff_delay(failures - 1, base=base, cap=30.0))
         finally:
+            self._open.discard(job_id)
             self.streams.pop(job_id, None)
 
     async def _finish(self, job_id: str) -> None:
         with contextlib.suppress(HedraError):
             result = await self.client.get_job(job_id)
             self._hydrated.add(job_id)
-            self._merge_and_notify(job_id, result)
+            self._merge_and_notify(job_id, result, confirms=False)
 
-    def _merge_and_notify(self, job_id: str, update: dict[str, Any]) -> None:
+    def _merge_and_notify(
+        self, job_id: str, update: dict[str, Any], *, confirms: bool = True
+    ) -> None:
         """Merge a frame outside a cycle and tell the UI (with the job if it just ended)."""
         row = self.store.get(job_id)
         was_in_flight = row is not None and row.in_flight
-        changed = self._merge([(job_id, update)])
+        changed = self._merge([(job_id, update)], confirms=confirms)
         row = self.store.get(job_id)
         finished = {job_id} if was_in_flight and row is not None and row.final else set()
         if changed and self.on_change is not None:

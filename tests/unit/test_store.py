@@ -57,14 +57,54 @@ def test_counts_and_in_flight_follow_status_changes():
     assert store.in_flight_ids() == ["g002"]
 
 
-def test_a_job_without_progress_for_too_long_is_stalled():
+def later(seconds: float) -> datetime:
+    return NOW + timedelta(seconds=seconds)
+
+
+def test_a_job_the_api_shows_without_progress_for_too_long_is_stalled():
     store = Store(clock=lambda: NOW)
     store.upsert([gen(1, "processing", 0.3)], NOW)
+    store.upsert([gen(1, "processing", 0.3)], later(100))  # polled: no progress
     row = store.rows["g001"]
-    assert not store.is_stalled(row, NOW + timedelta(seconds=100), 180)
-    assert store.is_stalled(row, NOW + timedelta(seconds=200), 180)
-    store.upsert([gen(1, "processing", 0.4)], NOW + timedelta(seconds=200))
-    assert not store.is_stalled(store.rows["g001"], NOW + timedelta(seconds=201), 180)
+    assert not store.is_stalled(row, later(100), 180)
+    store.upsert([gen(1, "processing", 0.3)], later(200))
+    assert store.is_stalled(row, later(200), 180)
+    assert store.no_progress_for(row, later(200)) == 200
+    store.upsert([gen(1, "processing", 0.4)], later(200))
+    assert not store.is_stalled(store.rows["g001"], later(201), 180)
+
+
+def test_no_news_is_not_a_stall_the_stall_clock_stops_while_the_api_is_silent():
+    store = Store(clock=lambda: NOW)
+    store.upsert([gen(1, "processing", 0.3)], NOW)
+    store.upsert([gen(1, "processing", 0.3)], later(60))  # the last answer before an outage
+    row = store.rows["g001"]
+    # a 10-minute outage: nothing is known about progress, so nothing is stalled
+    assert not store.is_stalled(row, later(660), 180)
+    assert store.no_progress_for(row, later(660)) == 60
+    # the API answers again and the job did not move in all that time: now it is stalled
+    store.upsert([gen(1, "processing", 0.3)], later(660))
+    assert store.is_stalled(row, later(661), 180)
+
+
+def test_an_eta_long_past_counts_as_of_the_api_last_word():
+    store = Store(clock=lambda: NOW)
+    eta = later(10).isoformat()
+    store.upsert([gen(1, "processing", 0.3, estimated_completion_at=eta)], NOW)
+    store.upsert([gen(1, "processing", 0.35, estimated_completion_at=eta)], later(100))
+    row = store.rows["g001"]
+    assert not store.is_stalled(row, later(1000), 180)  # the API has been silent since 100 s
+    store.upsert([gen(1, "processing", 0.4, estimated_completion_at=eta)], later(1000))
+    assert store.is_stalled(store.rows["g001"], later(1000), 180)  # progress, but ETA long past
+
+
+def test_an_update_without_progress_does_not_confirm_it():
+    store = Store(clock=lambda: NOW)
+    store.upsert([gen(1, "processing", 0.3)], NOW)
+    store.upsert([gen(1, "processing", 0.3)], later(500), confirms=False)  # e.g. a v3 job list
+    assert not store.is_stalled(store.rows["g001"], later(500), 180)
+    store.confirm(["g001"], later(500))  # e.g. its live stream is open and sent nothing
+    assert store.is_stalled(store.rows["g001"], later(500), 180)
 
 
 def test_unreadable_items_are_remembered_but_bounded():

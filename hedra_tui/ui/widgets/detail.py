@@ -13,7 +13,7 @@ from textual.widgets import ProgressBar, Static
 
 from ...api.sanitize import display, safe_link
 from ...state.derive import advice_for, format_age, format_duration, parse_time
-from ...state.store import Row, Store
+from ...state.store import NEWS_FRESH, Row, Store
 from ..cells import eta_text
 from ..palette import GROUP_ICONS, Palette, status_icon
 from .json_tree import JsonTree
@@ -35,8 +35,11 @@ def progress_text(
         if row.eta_at is not None and not stalled:
             text.append(f" (at {row.eta_at:%H:%M}Z)", style="dim")  # minutes: a still line
     if stalled:
-        idle = (now - row.progress_changed_at).total_seconds()
+        # measured as the stall is: up to the API's last word on this job, said since when
+        idle = store.no_progress_for(row, now)
         text.append(f"  no progress for {format_duration(idle)}", style="dim")
+        if (now - row.confirmed_at).total_seconds() > NEWS_FRESH:
+            text.append(f" as of {row.confirmed_at:%H:%M:%S}Z", style="dim")
     return text
 
 
