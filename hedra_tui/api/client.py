@@ -220,6 +220,10 @@ class HedraClient:
             kind = display(response.headers.get("content-type", "no content-type"), max_len=60)
             raise PayloadError(f"the response from {endpoint} is not valid JSON ({kind})") from None
 
+    async def ping(self) -> None:
+        """One request, never retried: does the API answer at all? (its cheapest page)"""
+        await self._get_once("/generations", "/generations", {"limit": 1})
+
     # -- endpoints -----------------------------------------------------------------
 
     async def list_generations(

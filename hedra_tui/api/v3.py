@@ -67,6 +67,10 @@ class V3Client(HedraClient):
         cursor = payload.get("next_cursor")
         return JobPage(jobs, cursor if isinstance(cursor, str) and cursor else None)
 
+    async def ping(self) -> None:
+        """One request, never retried: does the API answer at all? (its cheapest page)"""
+        await self._get_once("/jobs", "/jobs", {"limit": 1})
+
     async def get_job(self, job_id: str) -> dict[str, Any]:
         """``GET /jobs/{id}``: the ResultResponse (outputs, error, metrics, recent logs)."""
         payload = await self._get_json(f"/jobs/{_quote(job_id)}", "/jobs/{id}")

@@ -11,18 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from ..api.client import IDS_PER_REQUEST, MAX_PAGE_SIZE, HedraClient
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
 from ..api.models import IN_FLIGHT_STATUSES, CreditBalance
-from ..api.retry import backoff_delay
+from ..api.retry import RETRY_AFTER_CAP
 from .derive import parse_time
+from .health import ConnState, Health
 from .store import Store, utcnow
+
+__all__ = ["ConnState", "CycleReport", "Health", "Poller", "failure_delay", "plan_requests"]
 
 TOP_PAGE = 25
 FIRST_PAGE = 100
@@ -31,26 +35,7 @@ MAX_GAP_PAGES = 20
 MISSING_POLLS_LIMIT = 3
 IN_FLIGHT_TAIL = 25  # first load goes on while the end of a page still has jobs in flight
 AUTH_RETRY_SECONDS = 30.0
-FAIL_BACKOFF_CAP = 60.0
-
-
-class ConnState(StrEnum):
-    CONNECTING = "connecting"
-    LIVE = "live"
-    RETRYING = "retrying"
-    AUTH_FAILED = "auth failed"
-    PAUSED = "paused"
-
-
-@dataclass
-class Health:
-    """How the connection is doing, for the status line."""
-
-    state: ConnState = ConnState.CONNECTING
-    last_ok: datetime | None = None
-    error: str | None = None  # safe, one line
-    retry_in: float | None = None
-    failures: int = 0
+TYPICAL_OF = 5  # the overdue threshold follows the slowest of the last few good cycles
 
 
 @dataclass
@@ -65,6 +50,24 @@ class CycleReport:
 def _older_than(created_at: str | None, floor: datetime) -> bool:
     when = parse_time(created_at)
     return when is not None and when < floor
+
+
+def failure_delay(exc: HedraError, *, interval: float, auth_retry: float) -> float:
+    """Seconds to wait after a failed cycle: the poll interval, at most.
+
+    Capped so that the first good answer after an outage comes within one interval of its
+    end (a backoff that grew to a minute made recovery lag a fault by up to half of that).
+    The client already retried the request with its own short backoff; one cycle per
+    interval during an outage asks no more than polling does. A 429's Retry-After is
+    honoured (up to ``RETRY_AFTER_CAP``); a rejected key is tried again every
+    ``auth_retry`` seconds.
+    """
+    if isinstance(exc, AuthenticationError | PermissionDeniedError):
+        return auth_retry
+    retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
+    if retry_after is not None and retry_after >= 0:
+        return min(retry_after, RETRY_AFTER_CAP)
+    return interval
 
 
 def plan_requests(in_flight: int, already_fresh: int = 0) -> int:
@@ -85,10 +88,12 @@ class Poller:
         top_size: int = TOP_PAGE,
         filters: dict[str, Any] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.store = store
         self.interval = interval
+        self.monotonic = monotonic  # durations: how long a request waits, when to retry
         self.credits_every = credits_every
         self.top_size = top_size
         self.filters = dict(filters or {})
@@ -101,27 +106,81 @@ class Poller:
         self._last_error: HedraError | None = None
         self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
         self._gap_floor: datetime | None = None  # see _refresh_top
+        self._took: deque[float] = deque(maxlen=TYPICAL_OF)  # seconds good cycles took
 
     # -- one cycle ------------------------------------------------------------------
 
     async def cycle(self) -> CycleReport:
-        """Run one poll cycle; API errors are caught and recorded in ``health``."""
+        """Run one poll cycle; API errors are caught and recorded in ``health``.
+
+        ``health.busy_since`` says a cycle is under way (and since when), so the header can
+        tell an overdue request from a live connection while it waits.
+        """
         report = CycleReport()
         before = self.client.stats.requests
         in_flight_before = set(self.store.in_flight_ids())
+        self.health.busy_since = self.monotonic()
+        self.health.next_at = None
         try:
-            await self._cycle(report)
+            took = await self._cycle_watched(report)
         except HedraError as exc:
             report.error = exc
             self._record_failure(exc)
         else:
-            self._record_success()
+            self._record_success(took)
+        finally:
+            self.health.busy_since = None
         report.requests = self.client.stats.requests - before
         for gen_id in in_flight_before:
             row = self.store.get(gen_id)
             if row is not None and row.final:
                 report.finished.add(gen_id)
         return report
+
+    async def _cycle_watched(self, report: CycleReport) -> float:
+        """Run ``_cycle``; returns how long the attempt that finished took.
+
+        A request sent to a server that stopped answering only ends at the client's
+        timeout (and its retries): half a minute. So while the cycle is overdue the API
+        is asked again once per interval with one cheap request (``client.ping``); when
+        that is answered, the hung cycle is dropped and a fresh one starts at once, and
+        recovery after a fault does not wait for the hung request to time out.
+        """
+        while True:
+            started = self.monotonic()
+            task = asyncio.ensure_future(self._cycle(report))
+            try:
+                finished = await self._wait_or_probe(task)
+            except BaseException:
+                await _discard(task)
+                raise
+            if finished:
+                await task  # its result, or the HedraError it failed with
+                return self.monotonic() - started
+            await _discard(task)
+
+    async def _wait_or_probe(self, task: asyncio.Future[None]) -> bool:
+        """True when the cycle ended by itself; False when the API answered a probe while
+        the cycle was overdue (the cycle is then still waiting on a request)."""
+        loop = asyncio.get_running_loop()
+        done, _ = await asyncio.wait({task}, timeout=self.health.overdue_after)
+        while not done:
+            period_end = loop.time() + self.interval
+            probe = asyncio.ensure_future(self.client.ping())
+            done, _ = await asyncio.wait(
+                {task, probe}, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED
+            )
+            if task in done:
+                await _discard(probe)
+                return True
+            if probe.done() and not probe.cancelled() and probe.exception() is None:
+                return False
+            await _discard(probe)  # no answer in time, or an error: the cycle goes on
+            rest = period_end - loop.time()
+            done = set()
+            if rest > 0:
+                done, _ = await asyncio.wait({task}, timeout=rest)
+        return True
 
     async def _cycle(self, report: CycleReport) -> None:
         now = self.clock()
@@ -256,30 +315,29 @@ class Poller:
 
     # -- health and pacing -------------------------------------------------------------
 
-    def _record_success(self) -> None:
-        self.health = Health(state=ConnState.LIVE, last_ok=self.clock())
+    def _record_success(self, took: float) -> None:
+        self._took.append(took)
+        self.health = replace(
+            self.health,
+            state=ConnState.LIVE,
+            last_ok=self.clock(),
+            error=None,
+            retry_in=None,
+            failures=0,
+            typical=max(self._took),
+        )
         self._last_error = None
 
     def _record_failure(self, exc: HedraError) -> None:
-        failures = self.health.failures + 1
         auth = isinstance(exc, AuthenticationError | PermissionDeniedError)
         self._last_error = exc
-        self.health = Health(
+        self.health = replace(
+            self.health,
             state=ConnState.AUTH_FAILED if auth else ConnState.RETRYING,
-            last_ok=self.health.last_ok,
             error=exc.message,
-            retry_in=self._failure_delay(exc, failures),
-            failures=failures,
+            retry_in=failure_delay(exc, interval=self.interval, auth_retry=self.auth_retry),
+            failures=self.health.failures + 1,
         )
-
-    def _failure_delay(self, exc: HedraError, failures: int) -> float:
-        if isinstance(exc, AuthenticationError | PermissionDeniedError):
-            return self.auth_retry
-        retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
-        delay = backoff_delay(
-            failures - 1, retry_after=retry_after, base=self.interval, cap=FAIL_BACKOFF_CAP
-        )
-        return max(delay, self.interval) if retry_after is None else delay
 
     def next_delay(self) -> float:
         """Seconds until the next cycle: the interval, or the backoff after a failure."""
@@ -292,11 +350,25 @@ class Poller:
         on_report: Callable[[CycleReport], None],
         wake: asyncio.Event,
     ) -> None:
-        """Poll forever: a cycle, then sleep until the next is due or ``wake`` is set."""
+        """Poll forever: a cycle, then sleep until the next is due or ``wake`` is set.
+
+        ``health.next_at`` is when the sleep ends, so a countdown on screen is the real one.
+        """
         while True:
-            if not self.paused:
-                on_report(await self.cycle())
+            report = None if self.paused else await self.cycle()
             delay = self.next_delay()
+            self.health.next_at = self.monotonic() + delay
+            if report is not None:
+                on_report(report)
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
+
+
+async def _discard(task: asyncio.Future[Any]) -> None:
+    """Cancel a task (if still running) and wait until it has ended; what it ended with
+    (a result, an error) is dropped. A cancellation of the caller still goes through."""
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as never retrieved

@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,6 @@ class HedraApp(App[int]):
         self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
         self.cycles = 0
         self._wake = asyncio.Event()
-        self._next_poll_at: datetime | None = None
         self._first_load_done = False
         self._loading_older = False
         self._balance_at_start: float | None = None
@@ -326,7 +325,6 @@ class HedraApp(App[int]):
 
     def _on_report(self, report: CycleReport) -> None:
         self.cycles += 1
-        self._next_poll_at = self.clock() + timedelta(seconds=self.poller.next_delay())
         failing = report.error is not None
         if failing and not self._was_failing:
             self.toast(f"API error: {self.poller.health.error}", severity="error")
@@ -419,6 +417,7 @@ class HedraApp(App[int]):
 
     def _update_header(self) -> None:
         now = self.clock()
+        mono = self.poller.monotonic()
         stalled = sum(
             1
             for i in self.store.in_flight_ids()
@@ -430,7 +429,7 @@ class HedraApp(App[int]):
             credits = _money(balance)
         width = self.size.width
         self.query_one("#status-state", TextLine).set_text(
-            state_text(self.poller.health, self.poller.paused, self.palette)
+            state_text(self.poller.health, self.poller.paused, self.palette, mono)
         )
         self.query_one("#status-counts", TextLine).set_text(
             counts_text(
@@ -447,8 +446,7 @@ class HedraApp(App[int]):
             credits_text(credits, self.palette, wide=width >= 110, api=self.api)
         )
         banner = self.query_one("#banner", TextLine)
-        retry_at = self._next_poll_at if self.poller.health.error else None
-        text = banner_line(self.poller.health, self.poller.paused, self.palette, now, retry_at)
+        text = banner_line(self.poller.health, self.poller.paused, self.palette, now, mono)
         banner.set_text(text)
         banner.set_class(bool(text.plain), "-shown")
 
@@ -477,6 +475,7 @@ class HedraApp(App[int]):
             self.store.has_in_flight
             or self._stream_changed
             or self.poller.health.error
+            or self.poller.health.busy_since is not None  # a wait may be counting
             or self._loading_older
         )
         if quiet and self._ticks % IDLE_TICK_EVERY:

@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from ...api.models import GenerationStatus
 from ...state.activity import Activity, sparkline
-from ...state.poller import ConnState, Health
+from ...state.health import ConnState, Health, data_age_words, next_attempt_words, state_words
 from ..palette import Palette, status_icon
 
 _ORDER = (
@@ -23,6 +23,7 @@ _ORDER = (
 _STATE_ICON = {
     ConnState.CONNECTING: "…",
     ConnState.LIVE: "●",
+    ConnState.WAITING: "◌",
     ConnState.RETRYING: "⟳",
     ConnState.AUTH_FAILED: "⚠",
     ConnState.PAUSED: "⏸",
@@ -58,19 +59,23 @@ class TextLine(Widget):
         return self._text
 
 
-def state_text(health: Health, paused: bool, palette: Palette) -> Text:
-    """Connection state and the time of the last good refresh."""
+def state_text(health: Health, paused: bool, palette: Palette, mono_now: float = 0.0) -> Text:
+    """Connection state and the time of the last good refresh; an overdue request is
+    "waiting for the API, 6 s" (``mono_now``: the poller's monotonic clock), never live."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    state = ConnState.PAUSED if paused else health.state
+    state = health.shown_state(mono_now, paused)
     state_style = {
         ConnState.LIVE: palette.for_status(GenerationStatus.COMPLETE),
+        ConnState.WAITING: palette.stalled,
         ConnState.RETRYING: palette.stalled,
         ConnState.AUTH_FAILED: palette.for_status(GenerationStatus.ERROR),
     }.get(state, palette.muted)
-    label = state.value
+    label = state_words(health, mono_now, paused)
     if state in (ConnState.RETRYING, ConnState.AUTH_FAILED) and health.last_ok is not None:
         label += " · stale"
     text.append(f"{_STATE_ICON[state]} {label}", style=state_style)
+    if state is ConnState.WAITING:
+        return text  # the banner says since when the data is
     if health.last_ok is not None:
         # while live, refreshes come every few seconds: minutes are enough and keep the
         # idle screen still (seconds would rewrite this line after every poll)
@@ -132,26 +137,36 @@ def credits_text(
 
 
 def banner_line(
-    health: Health, paused: bool, palette: Palette, now: datetime, retry_at: datetime | None
+    health: Health, paused: bool, palette: Palette, now: datetime, mono_now: float
 ) -> Text:
-    """What is wrong and what happens next; empty when all is well."""
+    """What is wrong, what happens next and since when the data is; empty while live.
+
+    ``now`` is the wall clock (the data's age), ``mono_now`` the poller's monotonic clock
+    (how long a request has waited, when the next attempt is due).
+    """
     text = Text(no_wrap=True, overflow="ellipsis")
     if paused:
         text.append("⏸ paused: press p to resume polling (r polls once)", style=palette.muted)
+        if health.last_ok is not None:
+            text.append(f" · {data_age_words(health, now, with_age=False)}", style=palette.muted)
         return text
     if health.error is None:
+        if health.shown_state(mono_now) is ConnState.WAITING:
+            text.append("◌ no answer from the API yet", style=palette.stalled)
+            text.append(f" · {data_age_words(health, now)}", style=palette.muted)
         return text
     style = palette.for_status(GenerationStatus.ERROR)
     text.append("✗ ", style=style)
     text.append(health.error, style=style)
     # what happens next before since when: the end of the line is the first to be cut
-    if retry_at is not None:
-        left = max(0, round((retry_at - now).total_seconds()))
-        text.append(f" · retry in {left}s (r: now)", style=palette.muted)
+    step = next_attempt_words(health, mono_now)
+    if step is not None:
+        hint = " (r: now)" if step.startswith("retry in") else ""
+        text.append(f" · {step}{hint}", style=palette.muted)
     if health.state is ConnState.AUTH_FAILED:
         text.append(" · fix HEDRA_API_KEY", style=palette.muted)
     if health.last_ok is not None:
-        text.append(f" · data from {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
+        text.append(f" · {data_age_words(health, now)}", style=palette.muted)
     return text
 
 
