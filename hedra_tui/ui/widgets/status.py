@@ -157,14 +157,12 @@ def banner_line(
         return text
     style = palette.for_status(GenerationStatus.ERROR)
     text.append("✗ ", style=style)
-    text.append(health.error, style=style)
+    text.append(health.error, style=style)  # a rejected key's message names HEDRA_API_KEY
     # what happens next before since when: the end of the line is the first to be cut
     step = next_attempt_words(health, mono_now)
     if step is not None:
         hint = " (r: now)" if step.startswith("retry in") else ""
         text.append(f" · {step}{hint}", style=palette.muted)
-    if health.state is ConnState.AUTH_FAILED:
-        text.append(" · fix HEDRA_API_KEY", style=palette.muted)
     if health.last_ok is not None:
         text.append(f" · {data_age_words(health, now)}", style=palette.muted)
     return text
