@@ -107,6 +107,9 @@ class Poller:
         self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
         self._gap_floor: datetime | None = None  # see _refresh_top
         self._took: deque[float] = deque(maxlen=TYPICAL_OF)  # seconds good cycles took
+        # the ids on screen, set by the UI; a backend that reads details per job (v3)
+        # reads these first (v2 pages carry every job whole)
+        self.visible: list[str] = []
 
     # -- one cycle ------------------------------------------------------------------
 

@@ -193,19 +193,28 @@ class V3Poller(Poller):
         status = await self.client.get_job_status(job_id, self._logs_after.get(job_id))
         report.changed |= self._merge([(job_id, status)])
 
-    async def _hydrate(self, report: CycleReport) -> None:
-        """Read ``GET /jobs/{id}`` for jobs whose prompt/result is not known yet."""
+    def hydrate_order(self) -> list[str]:
+        """Whose details to read first: the highlighted job, the rows on screen, the jobs
+        in flight, then the newest."""
         store = self.store
         todo: list[str] = []
         if self.focus is not None and self.focus in store.rows:
             todo.append(self.focus)
+        todo += self.visible
         todo += store.in_flight_ids()
         todo += store.order[:FIRST_PAGE]
+        return todo
+
+    async def _hydrate(self, report: CycleReport) -> None:
+        """Read ``GET /jobs/{id}`` for jobs whose prompt/result is not known yet."""
+        store = self.store
         picked: list[str] = []
-        for job_id in todo:
+        seen: set[str] = set()
+        for job_id in self.hydrate_order():
             row = store.get(job_id)
-            if row is None or job_id in self._hydrated or job_id in picked:
+            if row is None or job_id in self._hydrated or job_id in seen:
                 continue
+            seen.add(job_id)
             if row.in_flight and job_id in self.streams:
                 continue
             picked.append(job_id)

@@ -471,6 +471,7 @@ class HedraApp(App[int]):
 
     def _tick(self) -> None:
         self._ticks += 1
+        self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
         quiet = not (
             self.store.has_in_flight
             or self._stream_changed
@@ -561,6 +562,7 @@ class HedraApp(App[int]):
 
     def on_generation_list_highlighted(self, message: GenerationList.Highlighted) -> None:
         self.detail.show(message.gen_id)
+        self.poller.visible = self.list_view.visible_ids()
         if hasattr(self.poller, "focus") and self.poller.focus != message.gen_id:
             self.poller.focus = message.gen_id  # v3: the highlighted job is streamed first
             self.poller.manage_streams()

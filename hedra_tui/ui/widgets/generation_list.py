@@ -249,6 +249,11 @@ class GenerationList(ScrollView, can_focus=True):
     def on_blur(self) -> None:
         self.refresh_line(self.cursor + 1)
 
+    def visible_ids(self) -> list[str]:
+        """The ids of the rows on screen, top to bottom."""
+        top = self._top_index()
+        return list(self.ids[top : top + max(self.size.height - 1, 0)])
+
     # -- rendering --------------------------------------------------------------------------
 
     def _top_index(self) -> int:
