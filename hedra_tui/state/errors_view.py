@@ -1,35 +1,63 @@
-"""Failed generations grouped by (error type, reason_code), with counts and what to do."""
+"""Failed generations grouped by (error type, reason_code), with counts and what to do.
+
+Every loaded failure counts. A failure whose error is not known groups apart: on v3 its
+details are read per job (``GET /jobs/{id}``) and may not be read yet; on v2 the server
+sent none.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .derive import ErrorGroup, advice_for, error_group
 from .store import Row, Store
 
+PENDING_LABEL = "details not read yet"
+NO_DETAILS_LABEL = "no error details"
+
 
 @dataclass
 class ErrorBucket:
-    code: str  # raw ErrorCode (possibly unknown)
+    code: str | None  # raw ErrorCode (possibly unknown); None: the error is not known
     reason: str | None
     group: ErrorGroup
     count: int
     latest: Row  # the newest failure of this kind
     advice: str
+    pending: bool = False  # the failures' details are still to be read (they will be)
+
+    @property
+    def label(self) -> str:
+        """The bucket's name: its error type (raw), or why it has none."""
+        if self.code is not None:
+            return self.code
+        return PENDING_LABEL if self.pending else NO_DETAILS_LABEL
 
 
-def error_buckets(store: Store) -> list[ErrorBucket]:
-    """Buckets of the loaded failures, largest first (ties: most recent first)."""
-    buckets: dict[tuple[str, str | None], ErrorBucket] = {}
+def error_buckets(
+    store: Store, pending: Callable[[str], bool] = lambda _id: False
+) -> list[ErrorBucket]:
+    """Buckets of the loaded failures, largest first (ties: most recent first).
+
+    ``pending(id)``: the job's details are not read yet (the poller's ``details_pending``).
+    """
+    buckets: dict[tuple[str | None, str | None, bool], ErrorBucket] = {}
     for row in store:  # newest first, so the first row seen is the latest example
-        if row.status != "error" or row.error_code is None:
+        if row.status != "error":
             continue
-        key = (row.error_code, row.reason_code)
+        waiting = row.error_code is None and pending(row.id)
+        key = (row.error_code, row.reason_code, waiting)
         bucket = buckets.get(key)
         if bucket is None:
-            group = error_group(row.error_code) or ErrorGroup.UNKNOWN
+            if row.error_code is None:
+                group = ErrorGroup.UNKNOWN
+                advice = "read in the next poll cycles" if waiting else "see the job's JSON"
+            else:
+                group = error_group(row.error_code) or ErrorGroup.UNKNOWN
+                advice = advice_for(row.error_code, row.reason_code)
             buckets[key] = ErrorBucket(
-                row.error_code, row.reason_code, group, 1, row, advice_for(*key)
+                row.error_code, row.reason_code, group, 1, row, advice, pending=waiting
             )
         else:
             bucket.count += 1

@@ -307,6 +307,10 @@ class Poller:
         report.requests = self.client.stats.requests - before
         return report
 
+    def details_pending(self, gen_id: str) -> bool:
+        """The job's details are not read yet (never on v2: a page carries them all)."""
+        return False
+
     def older_anchor(self) -> datetime | None:
         """Just after the oldest loaded generation's creation time (None: no usable time)."""
         store = self.store

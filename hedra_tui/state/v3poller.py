@@ -57,6 +57,7 @@ class V3Poller(Poller):
         self._hydrated: set[str] = set()
         self._gave_up: set[str] = set()
         self._open: set[str] = set()  # streams connected now (keep-alives arrive every 5 s)
+        self._unread_failures: set[str] = set()  # failed jobs whose error is not read yet
 
     # -- one cycle ----------------------------------------------------------------------
 
@@ -133,6 +134,10 @@ class V3Poller(Poller):
 
     # -- merging ------------------------------------------------------------------------
 
+    def details_pending(self, job_id: str) -> bool:
+        """The job's details (prompt, outputs, error) are not read yet."""
+        return job_id not in self._hydrated
+
     def _merge(
         self, updates: Iterable[tuple[str, dict[str, Any]]], *, confirms: bool = True
     ) -> set[str]:
@@ -167,6 +172,8 @@ class V3Poller(Poller):
                 # it ended, seen by a page, a status poll or a stream frame: its outputs and
                 # error are still to be read (GET /jobs/{id}) -- unless this is that result
                 self._hydrated.discard(job_id)
+            if merged.get("status") == "FAILED" and job_id not in self._hydrated:
+                self._unread_failures.add(job_id)
             gens.append(generation_from_v3(merged))
         return self.store.upsert(gens, self.clock(), confirms=confirms)
 
@@ -195,13 +202,16 @@ class V3Poller(Poller):
 
     def hydrate_order(self) -> list[str]:
         """Whose details to read first: the highlighted job, the rows on screen, the jobs
-        in flight, then the newest."""
+        in flight, failures (so the errors view can group them), then the newest."""
         store = self.store
         todo: list[str] = []
         if self.focus is not None and self.focus in store.rows:
             todo.append(self.focus)
         todo += self.visible
         todo += store.in_flight_ids()
+        failures = [i for i in self._unread_failures if i in store.rows]
+        failures.sort(key=lambda i: store.index_of(i) or 0)  # newest first
+        todo += failures
         todo += store.order[:FIRST_PAGE]
         return todo
 
@@ -223,10 +233,11 @@ class V3Poller(Poller):
 
         async def one(job_id: str) -> None:
             result = await self.client.get_job(job_id)
-            report.changed |= self._merge([(job_id, result)], confirms=False)
+            self._hydrated.add(job_id)
+            self._unread_failures.discard(job_id)
             # final: the result will not change; in flight: the prompt is known now, and the
             # status polls (or the stream) go on -- the result is read again when it ends
-            self._hydrated.add(job_id)
+            report.changed |= self._merge([(job_id, result)], confirms=False)
 
         await self._gather(one(i) for i in picked)
 
@@ -320,6 +331,7 @@ class V3Poller(Poller):
         with contextlib.suppress(HedraError):
             result = await self.client.get_job(job_id)
             self._hydrated.add(job_id)
+            self._unread_failures.discard(job_id)
             self._merge_and_notify(job_id, result, confirms=False)
 
     def _merge_and_notify(

@@ -43,7 +43,8 @@ class View:
     text: str = ""
     statuses: set[str] = field(default_factory=set)  # empty: every status
     type: str | None = None
-    error: tuple[str, str | None] | None = None  # (error type, reason_code) from the errors view
+    # (error type, reason_code) from the errors view; (None, None): failures with no known error
+    error: tuple[str | None, str | None] | None = None
     sort: str = "created"
     descending: bool = True
     _cache_key: tuple[object, ...] | None = None
@@ -63,7 +64,7 @@ class View:
         if self.type:
             parts.append(f"type={self.type}")
         if self.error:
-            parts.append("error=" + "/".join(p for p in self.error if p))
+            parts.append("error=" + ("/".join(p for p in self.error if p) or "not known"))
         if self.sort != "created" or not self.descending:
             parts.append(f"by {self.sort} {'↓' if self.descending else '↑'}")
         return " · ".join(parts)
@@ -101,7 +102,7 @@ class View:
             for r in rows
             if (not self.statuses or (r.status or "unknown") in self.statuses)
             and (not self.type or r.type_text == self.type)
-            and (not self.error or (r.error_code, r.reason_code) == self.error)
+            and (not self.error or _error_matches(r, self.error))
             and (not needle or row_matches(r, needle, self.store.model_label(r)))
         ]
         if self.sort != "created":
@@ -111,3 +112,9 @@ class View:
         self._cache_key = key
         self._cache = [r.id for r in picked]
         return self._cache
+
+
+def _error_matches(row: Row, error: tuple[str | None, str | None]) -> bool:
+    if error[0] is None:  # the failures whose error is not known (yet)
+        return row.status == "error" and row.error_code is None
+    return (row.error_code, row.reason_code) == error

@@ -637,9 +637,10 @@ class HedraApp(App[int]):
         self.push_screen(ServerFilterScreen(dict(self.poller.filters)), picked)
 
     def action_errors(self) -> None:
-        screen = ErrorsScreen(error_buckets(self.store), self.palette, self.clock())
+        buckets = error_buckets(self.store, self.poller.details_pending)
+        screen = ErrorsScreen(buckets, self.palette, self.clock())
 
-        def picked(choice: tuple[str, str | None] | None) -> None:
+        def picked(choice: tuple[str | None, str | None] | None) -> None:
             if choice is not None:
                 self.view.error = choice
                 self._apply_view()

@@ -20,7 +20,7 @@ def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     style = palette.for_group(bucket.group)
     text.append(f"{bucket.count:>6,}  ", style="bold")
-    text.append(f"{GROUP_ICONS[bucket.group]} {display(bucket.code, max_len=30)}", style=style)
+    text.append(f"{GROUP_ICONS[bucket.group]} {display(bucket.label, max_len=30)}", style=style)
     if bucket.reason:
         text.append(f" / {display(bucket.reason, max_len=40)}", style=style)
     text.append(f"  [{bucket.group.value}] ", style="dim")
@@ -33,7 +33,7 @@ def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
     return text
 
 
-class ErrorsScreen(ModalScreen[tuple[str, str | None] | None]):
+class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
     """Pick a group to show only its jobs in the list; esc closes."""
 
     BINDINGS = [Binding("escape,q,x", "dismiss(None)", "Close", id="errors.close")]
