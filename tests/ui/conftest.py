@@ -36,15 +36,16 @@ def _app_factory(sim_factory: Any, api: str) -> Callable[..., tuple[HedraApp, An
                 arrivals=False,
             )
         clock = AppClock(sim)
+        timeout = kwargs.pop("timeout", 2.0)  # the client's request timeout
         if api == "v3":
             from hedra_tui.api.v3 import V3Client
             from hedra_tui.simulator.v3 import v3_credential
 
             client: HedraClient = V3Client(
-                v3_credential(sim.api_key), sim.base_url + "/v3", timeout=2.0, max_retries=0
+                v3_credential(sim.api_key), sim.base_url + "/v3", timeout=timeout, max_retries=0
             )
         else:
-            client = HedraClient(sim.api_key, sim.base_url, timeout=2.0, max_retries=0)
+            client = HedraClient(sim.api_key, sim.base_url, timeout=timeout, max_retries=0)
         kwargs.setdefault("interval", 0.5)
         kwargs.setdefault("credits_every", 3600)
         app = HedraApp(client, clock=clock, source="simulator", **kwargs)

@@ -1,0 +1,92 @@
+"""The truth during outages, read from the screen: no false stalls, an overdue request is
+not "live", the retry countdown is the real one, and recovery follows the fault's end."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from hedra_tui.state.poller import ConnState
+from hedra_tui.ui.widgets.status import TextLine
+
+from ..integration.helpers import advance, clear_faults, set_fault
+from .conftest import wait_for
+
+INTERVAL = 2.0
+TIMEOUT = 6.0  # the client's; the simulator holds each request 8 s
+
+
+async def watch_until(
+    pilot: Any, predicate: Callable[[], bool], seen: list[str], timeout: float
+) -> None:
+    """Like ``wait_for``, keeping every header and banner text shown on the way."""
+    app = pilot.app
+    state = app.query_one("#status-state", TextLine)
+    banner = app.query_one("#banner", TextLine)
+
+    def note() -> bool:
+        line = f"{state._text.plain} | {banner._text.plain}"
+        if not seen or seen[-1] != line:
+            seen.append(line)
+        return predicate()
+
+    await wait_for(pilot, note, timeout=timeout)
+
+
+async def test_a_hung_api_is_waiting_not_live_flags_no_stall_and_recovery_takes_one_interval(
+    make_app,
+):
+    app, sim, clock = make_app(interval=INTERVAL, timeout=TIMEOUT, stall_after=60)
+    seen: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        state = app.query_one("#status-state", TextLine)
+        banner = app.query_one("#banner", TextLine)
+        counts = app.query_one("#status-counts", TextLine)
+        await wait_for(pilot, lambda: app.poller.health.state is ConnState.LIVE)
+        assert "● live" in state._text.plain
+        in_flight = app.store.in_flight_ids()
+        assert len(in_flight) == 20
+        set_fault(sim, "slow", delay=8)
+        try:
+            # ten minutes pass on the monitor's clock while the API says nothing
+            clock.offset = 600
+            await watch_until(
+                pilot, lambda: "waiting for the API" in state._text.plain, seen, timeout=10
+            )
+            assert "live" not in state._text.plain
+            assert "data from" in banner._text.plain  # since when the data is, to the second
+            first = state._text.plain
+            await pilot.pause(1.2)
+            assert state._text.plain != first, "the wait is counted"
+            # no news of progress is not a stall
+            assert "stalled" not in counts._text.plain
+            assert not any(
+                app.store.is_stalled(app.store.rows[i], app.clock(), 60) for i in in_flight
+            )
+            # the request times out; the retry hangs too: the banner says it waits, and
+            # never counts down to 'retry in 0s' meanwhile
+            await watch_until(
+                pilot, lambda: app.poller.health.state is ConnState.RETRYING, seen, timeout=10
+            )
+            await watch_until(
+                pilot, lambda: "waiting for the API" in banner._text.plain, seen, timeout=10
+            )
+            assert "retry in 0s" not in " ".join(seen)
+            assert "stalled" not in counts._text.plain
+            # the world moved on meanwhile (jobs progressed); then the fault ends
+            advance(sim, 600)
+            clock.offset = 0
+        finally:
+            clear_faults(sim)
+        loop = asyncio.get_running_loop()
+        ended = loop.time()
+        await watch_until(
+            pilot,
+            lambda: "● live" in state._text.plain and not banner._text.plain,
+            seen,
+            timeout=15,
+        )
+        took = loop.time() - ended
+        assert took <= INTERVAL + 1.0, f"live again {took:.1f} s after the fault ended"
+        assert "stalled" not in counts._text.plain
