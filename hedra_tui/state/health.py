@@ -68,17 +68,28 @@ def seconds_text(seconds: float) -> str:
     return f"{s} s" if s < 60 else format_duration(s)
 
 
-def waiting_words(health: Health, mono_now: float) -> str | None:
-    """``waiting for the API, 6 s`` while the cycle under way is overdue; else None."""
+def waiting_words(health: Health, mono_now: float, room: int | None = None) -> str | None:
+    """``waiting for the API, 6 s`` while the cycle under way is overdue; else None.
+
+    ``room``: at most this many characters if it can; ``waiting for API, 1m05s`` is 22,
+    and no wait shorter than 100 hours is longer than 23.
+    """
     waited = health.waiting(mono_now)
-    return None if waited is None else f"waiting for the API, {seconds_text(waited)}"
+    if waited is None:
+        return None
+    words = f"waiting for the API, {seconds_text(waited)}"
+    if room is not None and len(words) > room:
+        words = f"waiting for API, {seconds_text(waited)}"
+    return words
 
 
-def state_words(health: Health, mono_now: float, paused: bool = False) -> str:
+def state_words(
+    health: Health, mono_now: float, paused: bool = False, room: int | None = None
+) -> str:
     """The connection in a few words: live, connecting, waiting for the API, 6 s, ..."""
     state = health.shown_state(mono_now, paused)
     if state is ConnState.WAITING:
-        return waiting_words(health, mono_now) or state.value
+        return waiting_words(health, mono_now, room) or state.value
     return state.value
 
 

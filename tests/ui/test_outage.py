@@ -51,9 +51,7 @@ async def test_a_hung_api_is_waiting_not_live_flags_no_stall_and_recovery_takes_
         try:
             # ten minutes pass on the monitor's clock while the API says nothing
             clock.offset = 600
-            await watch_until(
-                pilot, lambda: "waiting for the API" in state._text.plain, seen, timeout=10
-            )
+            await watch_until(pilot, lambda: "◌ waiting for" in state._text.plain, seen, timeout=10)
             assert "live" not in state._text.plain
             assert "data from" in banner._text.plain  # since when the data is, to the second
             first = state._text.plain

@@ -89,3 +89,12 @@ def test_the_data_age_is_said_to_the_second():
     assert data_age_words(health, later) == "data from 12:03:07 (14s old)"
     assert data_age_words(health, later, with_age=False) == "data from 12:03:07"
     assert data_age_words(Health(), later) == "no data yet"
+
+
+def test_the_wait_fits_the_room_it_is_given_without_cutting_a_number():
+    health = Health(state=ConnState.LIVE, busy_since=0.0)
+    assert state_words(health, 6.0, room=24) == "waiting for the API, 6 s"
+    assert state_words(health, 6.0, room=23) == "waiting for API, 6 s"
+    for waited in (21.0, 59.9, 65.0, 3599.0, 7300.0, 86_000.0):
+        words = state_words(health, waited, room=23)
+        assert len(words) <= 23 and words.startswith("waiting for API, "), words

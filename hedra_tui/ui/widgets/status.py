@@ -59,6 +59,9 @@ class TextLine(Widget):
         return self._text
 
 
+STATE_ROOM = 23  # the header gives the state 26 cells: the icon, a space, and a gap after
+
+
 def state_text(health: Health, paused: bool, palette: Palette, mono_now: float = 0.0) -> Text:
     """Connection state and the time of the last good refresh; an overdue request is
     "waiting for the API, 6 s" (``mono_now``: the poller's monotonic clock), never live."""
@@ -70,18 +73,15 @@ def state_text(health: Health, paused: bool, palette: Palette, mono_now: float =
         ConnState.RETRYING: palette.stalled,
         ConnState.AUTH_FAILED: palette.for_status(GenerationStatus.ERROR),
     }.get(state, palette.muted)
-    label = state_words(health, mono_now, paused)
+    label = state_words(health, mono_now, paused, room=STATE_ROOM)
     if state in (ConnState.RETRYING, ConnState.AUTH_FAILED) and health.last_ok is not None:
         label += " · stale"
     text.append(f"{_STATE_ICON[state]} {label}", style=state_style)
-    if state is ConnState.WAITING:
-        return text  # the banner says since when the data is
-    if health.last_ok is not None:
+    if health.last_ok is not None and state is ConnState.LIVE:
         # while live, refreshes come every few seconds: minutes are enough and keep the
-        # idle screen still (seconds would rewrite this line after every poll)
-        when = health.last_ok.astimezone()
-        stamp = f"{when:%H:%M}" if state is ConnState.LIVE else f"{when:%H:%M:%S}"
-        text.append(f" {stamp}", style=palette.muted)
+        # idle screen still (seconds would rewrite this line after every poll); when not
+        # live, the banner says since when the data is, to the second
+        text.append(f" {health.last_ok.astimezone():%H:%M}", style=palette.muted)
     return text
 
 
