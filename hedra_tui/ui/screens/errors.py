@@ -28,7 +28,8 @@ def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
     latest = bucket.latest
     message = latest.gen.error.message if latest.gen.error else (latest.gen.error_message or "")
     text.append("\n        latest ", style="dim")
-    text.append(format_age(latest.created, now) + " ago: ", style="dim")  # type: ignore[arg-type]
+    ago = format_age(latest.created, now) + " ago"  # type: ignore[arg-type]
+    text.append(ago + (": " if message else ""), style="dim")
     text.append(display(message, max_len=200))
     return text
 
