@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -154,6 +155,8 @@ class HedraClient:
         self.max_retries = max_retries
         self.max_inline_wait = max_inline_wait
         self.stats = ClientStats()
+        self.sent = 0  # requests sent so far (each attempt counts); numbers the requests
+        self._waiting: dict[int, float] = {}  # request number -> when it was sent (monotonic)
         self._sleep = sleep
         self._rng = rng
         self._http = httpx.AsyncClient(
@@ -202,6 +205,9 @@ class HedraClient:
         self.stats.requests += 1
         self.stats.by_endpoint[endpoint] += 1
         clean = {k: v for k, v in (params or {}).items() if v is not None}
+        self.sent += 1
+        number = self.sent
+        self._waiting[number] = time.monotonic()
         try:
             response = await self._http.get(path, params=clean)
         except httpx.TimeoutException as exc:
@@ -209,6 +215,8 @@ class HedraClient:
         except httpx.HTTPError as exc:
             reason = display(str(exc), max_len=120) or type(exc).__name__
             raise APIConnectionError(f"cannot reach the API ({reason})") from exc
+        finally:
+            del self._waiting[number]
         if not response.is_success:
             raise _status_error(response)
         content = response.content
@@ -219,6 +227,14 @@ class HedraClient:
         except ValueError:
             kind = display(response.headers.get("content-type", "no content-type"), max_len=60)
             raise PayloadError(f"the response from {endpoint} is not valid JSON ({kind})") from None
+
+    def oldest_waiting(self) -> tuple[int, float] | None:
+        """The oldest request still waiting for its response: (its number, when it was sent,
+        on ``time.monotonic``); None when none is (streams are not counted)."""
+        if not self._waiting:
+            return None
+        number = min(self._waiting)
+        return number, self._waiting[number]
 
     async def ping(self) -> None:
         """One request, never retried: does the API answer at all? (its cheapest page)"""

@@ -107,6 +107,7 @@ class Poller:
         self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
         self._gap_floor: datetime | None = None  # see _refresh_top
         self._took: deque[float] = deque(maxlen=TYPICAL_OF)  # seconds good cycles took
+        self.dropped = 0  # cycles dropped because a request hung while the API answered
         # the ids on screen, set by the UI; a backend that reads details per job (v3)
         # reads these first (v2 pages carry every job whole)
         self.visible: list[str] = []
@@ -146,8 +147,10 @@ class Poller:
         A request sent to a server that stopped answering only ends at the client's
         timeout (and its retries): half a minute. So while the cycle is overdue the API
         is asked again once per interval with one cheap request (``client.ping``); when
-        that is answered, the hung cycle is dropped and a fresh one starts at once, and
-        recovery after a fault does not wait for the hung request to time out.
+        that is answered while a request sent before it still waits, the hung cycle is
+        dropped and a fresh one starts at once, and recovery after a fault does not wait
+        for the hung request to time out. A cycle that is merely long (many requests,
+        each answered) is left alone.
         """
         while True:
             started = self.monotonic()
@@ -160,15 +163,17 @@ class Poller:
             if finished:
                 await task  # its result, or the HedraError it failed with
                 return self.monotonic() - started
+            self.dropped += 1
             await _discard(task)
 
     async def _wait_or_probe(self, task: asyncio.Future[None]) -> bool:
         """True when the cycle ended by itself; False when the API answered a probe while
-        the cycle was overdue (the cycle is then still waiting on a request)."""
+        a request sent before it (and overdue) still waited: that request hangs."""
         loop = asyncio.get_running_loop()
         done, _ = await asyncio.wait({task}, timeout=self.health.overdue_after)
         while not done:
             period_end = loop.time() + self.interval
+            sent_before = self.client.sent
             probe = asyncio.ensure_future(self.client.ping())
             done, _ = await asyncio.wait(
                 {task, probe}, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED
@@ -177,8 +182,14 @@ class Poller:
                 await _discard(probe)
                 return True
             if probe.done() and not probe.cancelled() and probe.exception() is None:
-                return False
-            await _discard(probe)  # no answer in time, or an error: the cycle goes on
+                oldest = self.client.oldest_waiting()
+                if (
+                    oldest is not None
+                    and oldest[0] <= sent_before
+                    and time.monotonic() - oldest[1] >= self.health.overdue_after
+                ):
+                    return False
+            await _discard(probe)  # no answer in time, an error, or the cycle moves on
             rest = period_end - loop.time()
             done = set()
             if rest > 0:

@@ -88,3 +88,18 @@ async def test_a_hung_api_is_waiting_not_live_flags_no_stall_and_recovery_takes_
         took = loop.time() - ended
         assert took <= INTERVAL + 1.0, f"live again {took:.1f} s after the fault ended"
         assert "stalled" not in counts._text.plain
+
+
+async def test_a_long_cycle_whose_requests_are_answered_is_neither_dropped_nor_hung(
+    make_v3_app, sim_factory
+):
+    # v3 reads jobs one request at a time: with 0.4 s a response, the first cycle (models,
+    # page, status polls, 25 job reads 4 at a time, balance) takes ~5 s, past the 3 s after
+    # which a cycle is overdue; the probe is answered, but no request hangs: it goes on
+    sim = sim_factory(count=200, inflight=8, seed=5, arrivals=False, latency=0.4)
+    app, _, _ = make_v3_app(sim=sim, interval=0.5, max_streams=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1, timeout=30)
+        assert app.poller.dropped == 0
+        assert app.poller.health.state is ConnState.LIVE
+        assert app.poller.health.typical > 3.0  # and the threshold follows it from now on
