@@ -21,7 +21,7 @@ from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
@@ -48,12 +48,14 @@ from .widgets.generation_list import GenerationList
 from .widgets.inflight import InFlightPanel
 from .widgets.json_tree import JsonTree
 from .widgets.status import (
+    FitLine,
     TextLine,
-    activity_text,
+    activity_line,
     banner_line,
-    counts_text,
-    credits_text,
-    state_text,
+    count_pieces,
+    money_piece,
+    state_piece,
+    status_line,
 )
 
 WIDE = 150
@@ -192,21 +194,19 @@ class HedraApp(App[int]):
         self._ticks = 0
         self._stream_changed: set[str] = set()  # v3 stream updates not shown yet
         self._stream_finished: set[str] = set()
-        self._loading_label = ""
+        self._loading_label: tuple[str, str] = ("", "")  # long and short forms
         self._was_failing = False
         self._credits_at_start: int | None = None
-        self._short: bool | None = None
+        self._inflight_choice: bool | None = None  # the user's f, once pressed
 
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="status"):
-            # three small widgets: each repaints alone when its own text changes
-            yield TextLine(id="status-state")
-            yield TextLine(id="status-counts")
-            yield TextLine(id="status-credits")
-        yield TextLine(id="activity")
-        yield TextLine(id="banner")
+        # each line is laid out for its own width when drawn, and repaints only when the
+        # facts it shows change
+        yield FitLine(id="status")
+        yield FitLine(id="activity")
+        yield FitLine(id="banner")
         with Horizontal(id="download"):
             yield ProgressBar(total=100, show_eta=False, id="download-bar")
             yield TextLine(id="download-label")
@@ -279,20 +279,28 @@ class HedraApp(App[int]):
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(sig, handler)
 
-    def on_resize(self) -> None:
-        self._layout_for(self.size.width, self.size.height)
+    def on_resize(self, event: events.Resize) -> None:
+        # the event carries the new size; ``self.size`` may still hold the old one here
+        self._layout_for(event.size.width, event.size.height)
 
     def _layout_for(self, width: int, height: int) -> None:
-        self.screen.set_class(width >= WIDE, "-wide")
+        """The layout is a function of the size alone (plus the user's own ``f`` choice).
+
+        The classes go on the App, not on ``self.screen``: a resize while a dialog is open
+        must still lay out the monitor underneath.
+        """
+        self.set_class(width >= WIDE, "-wide")
         short = height < SHORT
-        self.screen.set_class(short, "-short")
+        self.set_class(short, "-short")
         panel = self.inflight
         panel.max_lines = 4 if short else 6
-        if self._short != short:
-            # on a short terminal the list matters most: the in-flight panel starts hidden
-            # there (f shows it); the list's own bars and ETAs carry the same live facts
-            self._short = short
-            panel.display = not short
+        # on a short terminal the list matters most: the in-flight panel is hidden there
+        # unless the user asked for it with f (that choice holds at every size)
+        show = self._inflight_choice if self._inflight_choice is not None else not short
+        if panel.display != show:
+            panel.display = show
+            if show:
+                panel.update_rows()
 
     def _on_theme_change(self) -> None:
         self._apply_palette()
@@ -428,29 +436,33 @@ class HedraApp(App[int]):
         balance = getattr(self.poller, "balance", None)
         if balance is not None:
             credits = _money(balance)
-        width = self.size.width
-        self.query_one("#status-state", TextLine).set_text(
-            state_text(self.poller.health, self.poller.paused, self.palette)
+        palette = self.palette
+        state = state_piece(self.poller.health, self.poller.paused, palette)
+        loading = self._loading_label
+        if self._loading_older and not loading[0]:
+            loading = ("loading older…", "loading…")
+        counts = count_pieces(
+            counts=self.store.counts(),
+            stalled=stalled,
+            palette=palette,
+            loading=loading,
+            unreadable=len(self.store.malformed),
+            unseen=self.unseen,
         )
-        self.query_one("#status-counts", TextLine).set_text(
-            counts_text(
-                counts=self.store.counts(),
-                stalled=stalled,
-                palette=self.palette,
-                width=width,
-                loading=self._loading_label or ("loading older…" if self._loading_older else ""),
-                unreadable=len(self.store.malformed),
-                unseen=self.unseen,
-            )
+        money = money_piece(credits, palette, api=self.api)
+        key = (state, tuple(counts), money)
+        self.query_one("#status", FitLine).set_line(
+            key, lambda width: status_line(width, state=state, counts=counts, money=money)
         )
-        self.query_one("#status-credits", TextLine).set_text(
-            credits_text(credits, self.palette, wide=width >= 110, api=self.api)
-        )
-        banner = self.query_one("#banner", TextLine)
+        banner = self.query_one("#banner", FitLine)
         retry_at = self._next_poll_at if self.poller.health.error else None
-        text = banner_line(self.poller.health, self.poller.paused, self.palette, now, retry_at)
-        banner.set_text(text)
-        banner.set_class(bool(text.plain), "-shown")
+        health, paused = self.poller.health, self.poller.paused
+        probe = banner_line(health, paused, palette, now, retry_at)
+        banner.set_line(
+            (probe.plain, palette),
+            lambda width: banner_line(health, paused, palette, now, retry_at, width),
+        )
+        banner.set_class(bool(probe.plain), "-shown")
 
     def _update_activity(self) -> None:
         """The summary strip: per-minute sparklines change at most once a minute."""
@@ -469,7 +481,11 @@ class HedraApp(App[int]):
                 {**balance, "balance": max(self._balance_at_start - balance["balance"], 0)}
             )
         act = activity(self.store, self.clock())
-        self.query_one("#activity", TextLine).set_text(activity_text(act, self.palette, spent))
+        palette = self.palette
+        key = (tuple(act.completed), tuple(act.failed), act.error_rate, spent, palette)
+        self.query_one("#activity", FitLine).set_line(
+            key, lambda width: activity_line(act, palette, spent, width)
+        )
 
     def _tick(self) -> None:
         self._ticks += 1
@@ -538,16 +554,16 @@ class HedraApp(App[int]):
             if pending:
                 self.apply_changes(pending)
             self._loading_older = False
-            self._loading_label = ""
+            self._loading_label = ("", "")
             self._update_header()
 
-    def _history_label(self) -> str:
+    def _history_label(self) -> tuple[str, str]:
         """How far the history load got: a count and the date reached (no total is known)."""
         label = f"loading history… {len(self.store):,} loaded"
         oldest = self.poller.older_anchor()
         if oldest is not None:
             label += f", back to {oldest:%Y-%m-%d}"
-        return label
+        return label, f"loading… {len(self.store):,}"
 
     @work(exclusive=True, exit_on_error=False, group="older", name="older")
     async def load_older(self) -> None:
@@ -757,7 +773,8 @@ class HedraApp(App[int]):
 
     def action_toggle_inflight(self) -> None:
         panel = self.inflight
-        panel.display = not panel.display
+        self._inflight_choice = not panel.display
+        panel.display = self._inflight_choice
         if panel.display:
             panel.update_rows()
 
