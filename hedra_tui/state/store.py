@@ -33,6 +33,7 @@ from ..api.sanitize import display
 from ..api.v3models import parse_any
 from .derive import (
     ErrorGroup,
+    cost_of,
     error_code_of,
     error_group,
     eta_deadline,
@@ -90,6 +91,8 @@ class Row:
     progress: float
     eta_at: datetime | None
     credits: int | None
+    cost: float | None  # credits (v2) or money (v3), for sorting
+    cost_text: str  # "15" credits (v2) or "$0.12" (v3)
     error_code: str | None  # raw
     error_text: str  # safe code text
     error_message: str  # safe, bounded
@@ -197,6 +200,7 @@ class Store:
         code = _i(error_code_of(gen))
         reason = _i(gen.error.reason_code if gen.error is not None else None)
         message = gen.error.message if gen.error is not None else (gen.error_message or "")
+        cost, cost_text = cost_of(gen)
         changed_at = now
         finished_at = None
         if old is not None:
@@ -222,6 +226,8 @@ class Store:
             if status in IN_FLIGHT_STATUSES
             else None,
             credits=gen.credit_cost,
+            cost=cost,
+            cost_text=_i(cost_text) or "",
             error_code=code,
             error_text=_i(display(code or "", max_len=30)),
             error_message=display(message, max_len=ERROR_MESSAGE_MAX) if message else "",

@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,10 @@ from ..state.export import write_export
 from ..state.poller import CycleReport, Poller
 from ..state.store import Store, utcnow
 from ..state.view import View
+from .browser import why_no_browser
+from .cells import BY_KEY, DEFAULT_COLUMNS
 from .palette import Palette
+from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
 from .screens.server_filters import ServerFilterScreen
@@ -111,6 +114,7 @@ class HedraApp(App[int]):
         Binding("0", "clear_filters", "Clear filters", show=False, id="app.clear_filters"),
         Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
+        Binding("C", "columns", "Columns", show=False, id="app.columns"),
         Binding("x", "errors", "Errors", id="app.errors"),
         Binding("L", "load_all", "Load all", show=False, id="app.load_all"),
         Binding("F", "server_filters", "Server filters", show=False, id="app.server_filters"),
@@ -144,6 +148,8 @@ class HedraApp(App[int]):
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
         keymap: dict[str, str] | None = None,
+        columns: Sequence[str] | None = None,
+        on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -156,6 +162,9 @@ class HedraApp(App[int]):
         self.ring_bell = bell
         self.unseen = 0  # jobs that ended since the user last pressed a key
         self._on_theme = on_theme
+        self.columns = tuple(k for k in (columns or DEFAULT_COLUMNS) if k in BY_KEY)
+        self.columns = self.columns or DEFAULT_COLUMNS
+        self._on_columns = on_columns  # saves a chosen set; returns where (or None)
         if keymap:
             self.set_keymap(keymap)  # every binding has an id, so the config can rebind it
         if theme and theme in self.available_themes:
@@ -242,6 +251,9 @@ class HedraApp(App[int]):
         self.query_one("#list-pane").border_subtitle = self.source
         self.query_one("#detail").border_title = "Detail"
         self.inflight.border_title = "In flight"
+        self.list_view.set_columns(self.columns)
+        if self.api == "v3":
+            self.list_view.money_title = "COST"  # v3 jobs cost money, not credits
         self.list_view.focus()
         self._layout_for(self.size.width, self.size.height)
         self.watch(self, "theme", self._on_theme_change, init=False)
@@ -372,6 +384,8 @@ class HedraApp(App[int]):
         self._update_header()
         self._update_activity()
         self._update_list_title()
+        if self.view.text:
+            self._sync_filter_bar()  # the count follows new data
 
     def _announce(self, finished: set[str]) -> None:
         """Toast (and ring) for watched jobs that ended, or every job with notify = all."""
@@ -413,9 +427,12 @@ class HedraApp(App[int]):
         total = len(self.store)
         more = "" if self.store.exhausted else "+"
         title = f"Generations {total:,}{more}"
-        if self.view.active:
+        if self.view.filtering:
             shown = len(self.list_view.ids)
-            title = f"Generations {shown:,} of {total:,}{more} · {self.view.describe()}"
+            title = f"Generations {shown:,} of {total:,}{more}"
+        described = self.view.describe()
+        if described:
+            title += f" · {described}"
         if self.poller.filters:
             server = ", ".join(f"{k}={v}" for k, v in self.poller.filters.items())
             title += f" · server: {server}"
@@ -612,8 +629,34 @@ class HedraApp(App[int]):
     # -- find -----------------------------------------------------------------------
 
     def _apply_view(self) -> None:
+        self.list_view.set_sort(self.view.sort, self.view.descending)
         self.list_view.set_ids(self.view.ids())
         self._update_list_title()
+        self._sync_filter_bar()
+
+    def _sync_filter_bar(self) -> None:
+        self.query_one(FilterBar).sync(self.view.text, len(self.list_view.ids))
+
+    def on_generation_list_sort_clicked(self, message: GenerationList.SortClicked) -> None:
+        self.view.sort_by(message.sort)
+        self._apply_view()
+
+    def action_columns(self) -> None:
+        def picked(columns: tuple[str, ...] | None) -> None:
+            if columns is None or columns == self.columns:
+                return
+            self.columns = columns
+            self.list_view.set_columns(columns)
+            where = None
+            if self._on_columns is not None:
+                try:
+                    where = self._on_columns(columns)
+                except HedraError as exc:
+                    self.toast(f"Columns changed, but not saved: {exc.message}", severity="error")
+                    return
+            self.toast(f"Columns saved in {where}" if where else "Columns changed")
+
+        self.push_screen(ColumnsScreen(self.columns), picked)
 
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
@@ -623,6 +666,7 @@ class HedraApp(App[int]):
         self.view.text = message.value
         self._apply_view()
         self.query_one(FilterBar).show_count(len(self.list_view.ids))
+        self.list_view.action_first()  # the first match, as a search would
 
     def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
         if message.cleared:
@@ -710,17 +754,18 @@ class HedraApp(App[int]):
         self.toast(f"Copied {what}: {payload[:60]}" + ("…" if len(payload) > 60 else ""))
 
     def action_open_asset(self) -> None:
-        """Open the asset URL in a browser on this machine; over SSH that would open it on
-        the remote host, so there the URL is copied (OSC 52) instead."""
+        """Open the asset URL in a browser; where none can show it to this terminal's user
+        (over SSH, no display, no browser) the URL is copied with OSC 52 instead."""
         row = self.store.get(self.list_view.cursor_id or "")
         url = row.gen.asset.best_url if row is not None and row.gen.asset is not None else None
         link = safe_link(url)
         if link is None:
             self.toast("No http(s) asset URL to open")
             return
-        if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        why = why_no_browser()
+        if why is not None:
             self.copy_to_clipboard(link)
-            self.toast("Over SSH: the URL was copied to your clipboard instead")
+            self.toast(f"Not opened ({why}): the URL was copied to your clipboard")
             return
         self.open_url(link)
         self.toast("Opening the asset in your browser")

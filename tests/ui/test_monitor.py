@@ -230,10 +230,10 @@ async def test_older_pages_load_when_the_cursor_nears_the_end(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cycles >= 1)
         assert len(app.store) == 100 and not app.store.exhausted
-        await pilot.press("G")
+        await pilot.press("G", "j")  # G: the last loaded row; going on down loads more
         await wait_for(pilot, lambda: len(app.store) > 100)
         for _ in range(10):
-            await pilot.press("G")
+            await pilot.press("G", "j")
             await pilot.pause(0.1)
             if app.store.exhausted:
                 break
