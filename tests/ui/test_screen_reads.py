@@ -187,3 +187,53 @@ async def test_o_without_a_browser_copies_the_url_and_says_why(make_app, monkeyp
         assert not opened
         messages = [n.message for n in app._notifications]
         assert any("copied" in m and "display" in m for m in messages), messages
+
+
+async def test_v3_cost_column_shows_money(make_v3_app):
+    app, _, _ = make_v3_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(
+            pilot,
+            lambda: any(r.cost_text for r in app.store if r.status == "complete"),
+        )
+        lst = app.list_view
+        assert "COST" in line_text(lst, 0) and " CR " not in line_text(lst, 0)
+        done = next(r for r in app.store if r.status == "complete" and r.cost_text)
+        assert re.fullmatch(r"\$\d+\.\d\d", done.cost_text)
+        lst.select_id(done.id)
+        await pilot.pause(0.1)
+        line = line_text(lst, lst.cursor - lst._top_index() + 1)
+        assert cell(lst, line, "credits") == done.cost_text
+
+
+async def test_column_chooser_hides_moves_and_saves_in_the_config(make_app, tmp_path, monkeypatch):
+    from hedra_tui.config import load_settings, save_setting
+
+    monkeypatch.setenv("HEDRA_TUI_CONFIG", str(tmp_path / "config.toml"))
+    app, _, _ = make_app(on_columns=lambda cols: str(save_setting("columns", list(cols))))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("C")
+        await pilot.pause(0.1)
+        await pilot.press("J", "J", "enter")  # STATUS moves two places down
+        await pilot.pause(0.1)
+        keys = [c.key for c, _ in app.list_view.layout(app.list_view.size.width - 1)]
+        assert keys[:3] == ["eta", "pct", "status"]
+        assert line_text(app.list_view, 0).startswith("ETA")
+        await pilot.press("C")
+        await pilot.pause(0.1)
+        await pilot.press("space", "enter")  # hide the first one, ETA
+        await pilot.pause(0.1)
+        header = line_text(app.list_view, 0)
+        assert header.lstrip().startswith("% STATUS") and "ETA" not in header
+        saved = load_settings().columns
+        assert saved is not None and saved[:2] == ["pct", "status"] and "eta" not in saved
+        assert saved == list(app.columns)
+
+
+def test_status_cell_never_glues_the_watch_star():
+    from hedra_tui.ui.cells import status_cell
+
+    assert status_cell("▶", "processing", "processing", True, 14) == "▶ processing ★"
+    assert status_cell("▶", "processing", "processing", True, 9) == "▶ proc ★ "
+    assert status_cell("✓", "complete", "complete", False, 14) == "✓ complete    "
