@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import json
+import re
 
 from hedra_tui.ui.widgets.filter_bar import FilterBar
 from hedra_tui.ui.widgets.status import FitLine
