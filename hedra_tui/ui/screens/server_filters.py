@@ -54,7 +54,24 @@ def as_text(value: Any) -> str:
 class ServerFilterScreen(ModalScreen[dict[str, Any] | None]):
     """Enter or Apply applies; esc cancels; Clear removes every server-side filter."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="filters.cancel")]
+    # Tab is a priority binding here: Textual's own tab binding runs only after the key went
+    # to the focused Input and bubbled back up, and by then the keys typed right after it
+    # were already handed to that same Input ("video" tab "3d" gave "video3d"). A priority
+    # binding moves the focus before the next key is dispatched.
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="filters.cancel"),
+        Binding(
+            "tab", "app.focus_next", "Next field", show=False, priority=True, id="filters.next"
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="filters.previous",
+        ),
+    ]
     DEFAULT_CSS = """
     ServerFilterScreen { align: center middle; }
     ServerFilterScreen > Vertical {
