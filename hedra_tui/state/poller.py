@@ -22,6 +22,7 @@ from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError,
 from ..api.models import IN_FLIGHT_STATUSES, CreditBalance
 from ..api.retry import backoff_delay
 from .derive import parse_time
+from .filters import ServerFilters
 from .store import Store, utcnow
 
 TOP_PAGE = 25
@@ -83,7 +84,7 @@ class Poller:
         interval: float = 5.0,
         credits_every: float = 60.0,
         top_size: int = TOP_PAGE,
-        filters: dict[str, Any] | None = None,
+        filters: ServerFilters | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.client = client
@@ -91,7 +92,7 @@ class Poller:
         self.interval = interval
         self.credits_every = credits_every
         self.top_size = top_size
-        self.filters = dict(filters or {})
+        self.filters = filters or ServerFilters()
         self.clock = clock
         self.health = Health()
         self.credits: CreditBalance | None = None
@@ -101,6 +102,10 @@ class Poller:
         self._last_error: HedraError | None = None
         self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
         self._gap_floor: datetime | None = None  # see _refresh_top
+
+    def _params(self) -> dict[str, Any]:
+        """The filters for one request: a relative time ("3d") is resolved now, each time."""
+        return self.filters.params(self.clock())
 
     # -- one cycle ------------------------------------------------------------------
 
@@ -168,7 +173,7 @@ class Poller:
         offset = 0
         floor = self._gap_floor
         for _ in range(MAX_GAP_PAGES):
-            page = await self.client.list_generations(limit=size, offset=offset, **self.filters)
+            page = await self.client.list_generations(limit=size, offset=offset, **self._params())
             store.add_malformed(page.malformed)
             # the top meets what we had when a page holds a job we knew -- one older than
             # what an unfinished gap fill stored, if one was cut short by an error
@@ -216,16 +221,15 @@ class Poller:
             return report
         before = self.client.stats.requests
         try:
-            filters = dict(self.filters)
             anchor = self.older_anchor()
             offset = 0
             if anchor is None:  # nothing with a readable created_at: plain offsets
                 offset = max(len(store) - OLDER_OVERLAP, 0)
-            else:
-                user = filters.get("created_before")
-                user_dt = user if isinstance(user, datetime) else parse_time(user)
-                filters["created_before"] = anchor if user_dt is None else min(anchor, user_dt)
             for _ in range(MAX_GAP_PAGES):
+                filters = self._params()
+                if anchor is not None:
+                    user = filters.get("created_before")
+                    filters["created_before"] = anchor if user is None else min(anchor, user)
                 page = await self.client.list_generations(
                     limit=MAX_PAGE_SIZE, offset=offset, **filters
                 )

@@ -35,6 +35,7 @@ from ..api.sanitize import display, safe_link
 from ..state.activity import activity
 from ..state.errors_view import error_buckets
 from ..state.export import write_export
+from ..state.filters import ServerFilters
 from ..state.poller import CycleReport, Poller
 from ..state.store import Store, utcnow
 from ..state.view import View
@@ -133,7 +134,7 @@ class HedraApp(App[int]):
         credits_every: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
         source: str = "",
-        filters: dict[str, Any] | None = None,
+        filters: ServerFilters | None = None,
         autopoll: bool = True,
         export_dir: str | Path | None = None,
         max_streams: int = 4,
@@ -409,8 +410,7 @@ class HedraApp(App[int]):
             shown = len(self.list_view.ids)
             title = f"Generations {shown:,} of {total:,}{more} · {self.view.describe()}"
         if self.poller.filters:
-            server = ", ".join(f"{k}={v}" for k, v in self.poller.filters.items())
-            title += f" · server: {server}"
+            title += f" · server: {self.poller.filters.describe()}"
         # border titles are markup: what the user typed is escaped and made safe first
         title = escape(display(title, max_len=200))
         pane = self.query_one("#list-pane")
@@ -621,7 +621,7 @@ class HedraApp(App[int]):
             )
             return
 
-        def picked(filters: dict[str, Any] | None) -> None:
+        def picked(filters: ServerFilters | None) -> None:
             if filters is None or filters == self.poller.filters:
                 return
             # a different question to the API: start the list over and poll at once
@@ -633,7 +633,7 @@ class HedraApp(App[int]):
             self._update_list_title()
             self._wake.set()
 
-        self.push_screen(ServerFilterScreen(dict(self.poller.filters)), picked)
+        self.push_screen(ServerFilterScreen(self.poller.filters), picked)
 
     def action_errors(self) -> None:
         screen = ErrorsScreen(error_buckets(self.store), self.palette, self.clock())

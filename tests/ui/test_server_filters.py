@@ -3,6 +3,9 @@ times roll, and applying keeps what it can."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs
+
 from textual import events
 from textual.widgets import Input
 
@@ -30,3 +33,65 @@ async def test_text_typed_right_after_tab_lands_in_the_next_field(make_app):
         assert screen.query_one("#f-type", Input).value == "video"
         assert screen.query_one("#f-created_after", Input).value == "3d"
         assert screen.query_one("#f-created_before", Input).value == "fox"
+
+
+def _screen_lines(app) -> list[str]:
+    """The screen as a person reads it: one string per terminal row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def _apply(pilot, app, **values: str) -> None:
+    """Open F, set the fields (blank the others) and apply with enter."""
+    await pilot.press("F")
+    await wait_for(pilot, lambda: isinstance(app.screen, ServerFilterScreen))
+    for field in app.screen.query(Input):
+        field.value = values.get(field.id.removeprefix("f-"), "")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not isinstance(app.screen, ServerFilterScreen))
+
+
+async def test_the_list_title_says_the_server_filters_in_words(make_app):
+    app, _sim, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await _apply(pilot, app, type="video", created_after="3d", prompt_query="fox")
+        await pilot.pause()
+        top = next(line for line in _screen_lines(app) if "Generations" in line)
+        assert 'server: video · since 3d ago · "fox"' in top
+        assert "created_after" not in top and "+00:00" not in top
+        # what was typed is shown as text: neither markup nor control characters get through
+        await _apply(pilot, app, prompt_query="[b]x[/b]\x1b[2J")
+        await pilot.pause()
+        top = next(line for line in _screen_lines(app) if "Generations" in line)
+        assert 'server: "[b]x[/b]␛[2J"' in top
+
+
+async def test_a_relative_since_rolls_with_the_clock_and_reopens_as_typed(make_app):
+    from ..integration.helpers import reset_stats, stats
+
+    def last_since() -> datetime | None:
+        for entry in reversed(stats(sim)["log"]):
+            query = parse_qs(entry["query"])
+            if entry["path"] == "/generations" and "created_after" in query:
+                return datetime.fromisoformat(query["created_after"][0].replace("Z", "+00:00"))
+        return None
+
+    app, sim, clock = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        reset_stats(sim)
+        await _apply(pilot, app, created_after="3d")
+        await wait_for(pilot, lambda: last_since() is not None)
+        first = last_since()
+        assert first is not None and abs(first - (clock() - timedelta(days=3))) < timedelta(
+            seconds=5
+        )
+        clock.offset += 7200  # two hours later, "3d" means three days before then
+        reset_stats(sim)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: last_since() is not None)
+        later = last_since()
+        assert later is not None and later - first >= timedelta(hours=2)
+        await pilot.press("F")
+        await wait_for(pilot, lambda: isinstance(app.screen, ServerFilterScreen))
+        assert app.screen.query_one("#f-created_after", Input).value == "3d"
