@@ -624,14 +624,21 @@ class HedraApp(App[int]):
         def picked(filters: ServerFilters | None) -> None:
             if filters is None or filters == self.poller.filters:
                 return
-            # a different question to the API: start the list over and poll at once
-            self.poller.filters = filters
-            self.store.clear()
-            self._first_load_done = False
-            self.list_view.set_ids(self.view.ids())
-            self.detail.show(None)
-            self._update_list_title()
-            self._wake.set()
+            # a different question to the API: the loaded rows it matches stay on screen,
+            # the top is asked again at once; a history load (L) was for the old question
+            self.workers.cancel_group(self, "older")
+            change = self.poller.set_filters(filters)
+            self.apply_changes(set())  # the session's activity and credits are kept
+            if self.detail.gen_id is not None and self.detail.gen_id not in self.store.rows:
+                self.detail.show(self.list_view.cursor_id)
+            n = change.kept
+            rows = "no loaded row" if n == 0 else f"{n:,} loaded row" + ("s" if n > 1 else "")
+            if filters:
+                what = f"Server filter applied: {rows} {'match' if n > 1 else 'matches'}"
+            else:
+                what = f"Server filters cleared: {rows} kept"
+            self.toast(f"{what}; reloading from the API")
+            self.action_refresh()
 
         self.push_screen(ServerFilterScreen(self.poller.filters), picked)
 

@@ -95,3 +95,39 @@ async def test_a_relative_since_rolls_with_the_clock_and_reopens_as_typed(make_a
         await pilot.press("F")
         await wait_for(pilot, lambda: isinstance(app.screen, ServerFilterScreen))
         assert app.screen.query_one("#f-created_after", Input).value == "3d"
+
+
+async def test_applying_a_filter_keeps_matching_rows_the_activity_and_the_credits(make_app):
+    from ..integration.helpers import advance, clear_faults, set_fault
+
+    app, sim, _ = make_app(count=400, credits_every=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        advance(sim, 3600)  # the jobs in flight end: the activity strip has something to show
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not app.store.in_flight_ids())
+        await wait_for(pilot, lambda: app._first_load_done)
+        app.action_load_all()
+        await wait_for(pilot, lambda: app.store.exhausted and not app._loading_older)
+        app._tick()
+        strip = app.query_one("#activity")._text.plain
+        assert "█" in strip.split("✗")[0]  # the completions show in the sparkline
+        assert "credits used this session 0" not in strip
+        videos = [r.id for r in app.store if r.type_text == "video"]
+        # the API is slow from now on: what the list shows at once is what was kept
+        set_fault(sim, "slow", path="/generations", delay=1.0)
+        await _apply(pilot, app, type="video")
+        kept = list(app.list_view.ids)
+        assert set(videos) <= set(kept) and len(kept) < 400
+        assert any(r.type_text == "video" for r in map(app.store.get, kept) if r)
+        assert [n.message for n in app._notifications][-1] == (
+            f"Server filter applied: {len(kept)} loaded rows match; reloading from the API"
+        )
+        app._tick()
+        assert app.query_one("#activity")._text.plain == strip
+        clear_faults(sim)
+        await wait_for(pilot, lambda: not app.poller._reloading)
+        await pilot.pause(0.2)
+        app._tick()
+        assert app.query_one("#activity")._text.plain == strip
+        assert set(videos) <= set(app.store.rows)

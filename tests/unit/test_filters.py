@@ -1,5 +1,5 @@
-"""Typed server-side filters: time specs that roll, parsing, words for the title, and the check
-of loaded rows."""
+"""Typed server-side filters: time specs that roll, parsing, words for the title, the check of
+loaded rows, and the store keeping the session's endings when rows go."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from hedra_tui.api.errors import ConfigError
 from hedra_tui.api.models import Generation
 from hedra_tui.commands.list_cmd import filters_from_args
+from hedra_tui.state.activity import activity
 from hedra_tui.state.filters import FilterError, ServerFilters
 from hedra_tui.state.store import Store
 from hedra_tui.state.timespec import AbsoluteTime, DayStart, RelativeTime, read_timespec
@@ -118,3 +119,15 @@ def test_list_flags_keep_a_relative_time_relative_and_name_a_bad_flag():
     )
     with pytest.raises(ConfigError, match="created-after"):
         filters_from_args(argparse.Namespace(created_after="someday"))
+
+
+def test_retaining_rows_keeps_the_sessions_endings_for_the_activity_strip():
+    store = Store(clock=lambda: NOW)
+    store.upsert([_gen("a", status="processing"), _gen("b", status="processing")], NOW)
+    store.upsert([_gen("a", credit_cost=7), _gen("b", status="error")], NOW)
+    before = activity(store, NOW)
+    assert sum(before.completed) == 1 and sum(before.failed) == 1
+    dropped = store.retain(lambda row: False)
+    assert dropped == 2 and len(store) == 0 and store.order == []
+    after = activity(store, NOW)
+    assert after == before and after.credits_burned == 7
