@@ -24,6 +24,7 @@ from ..api.retry import backoff_delay
 from .derive import parse_time
 from .filters import ServerFilters
 from .store import Store, utcnow
+from .timespec import AbsoluteTime
 
 TOP_PAGE = 25
 FIRST_PAGE = 100
@@ -169,11 +170,11 @@ class Poller:
         self._doomed |= gone
 
     def _drop_rows(self, report: CycleReport) -> None:
-        """Drop the doomed rows. Only here, at the very end of a cycle, so the report that
-        says so reaches the screen in the same step: no view is ever left pointing at a row
-        that is gone. A job reported as just finished stays one more cycle (its ending is
-        announced)."""
-        gone = self._doomed - report.finished
+        """Drop the doomed rows and, under a rolling "since", the finished rows that fell
+        below it. Only here, at the very end of a cycle, so the report that says so reaches
+        the screen in the same step: no view is ever left pointing at a row that is gone.
+        A job reported as just finished stays one more cycle (its ending is announced)."""
+        gone = (self._doomed | self._aged_out(self.clock())) - report.finished
         if not gone:
             return
         self._doomed -= gone
@@ -231,6 +232,25 @@ class Poller:
             report.credits_changed = self.credits is None or credits.raw != self.credits.raw
             self.credits = credits
             self._credits_at = now
+
+    def _aged_out(self, now: datetime) -> set[str]:
+        """Under a rolling lower bound ("since 3d ago"), the finished rows that fell below it:
+        the API would no longer return them. A job still in flight stays until it ends."""
+        spec = self.filters.created_after
+        if spec is None or isinstance(spec, AbsoluteTime):
+            return set()
+        bound = spec.resolve(now)
+        store = self.store
+        out: set[str] = set()
+        for gen_id in reversed(store.order):  # oldest first; rows without a time sort last
+            row = store.rows[gen_id]
+            if row.created is None:
+                continue
+            if row.created >= bound:
+                break
+            if row.final:
+                out.add(gen_id)
+        return out
 
     async def _load_models_once(self) -> None:
         """Model names for the list; a failure other than a rejected key waits for next time."""

@@ -130,3 +130,20 @@ async def test_an_answer_to_the_old_filters_is_discarded(sim_factory):
         await poller.cycle()
         await _load_all(poller, store)
     assert store.order == _server_ids(sim, type="audio")
+
+
+async def test_rows_below_a_rolling_since_leave_as_time_goes_on(sim_factory):
+    sim = sim_factory(count=400, inflight=0, seed=12, arrivals=False)
+    client, store, poller = _poller(sim)
+    async with client:
+        poller.set_filters(ServerFilters.parse({"created_after": "2d"}))
+        await poller.cycle()
+        await _load_all(poller, store)
+        assert store.order == _server_ids(sim, created_after=sim.world.now() - 2 * 86400)
+        oldest = store.rows[store.order[-1]].created
+        assert oldest is not None
+        sim.world.advance(3600)
+        report = await poller.cycle()
+        bound = poller.clock() - timedelta(days=2)
+        assert all(r.created is not None and r.created >= bound for r in store if r.final)
+        assert report.changed and oldest < bound
