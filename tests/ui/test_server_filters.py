@@ -3,6 +3,7 @@ times roll, and applying keeps what it can."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -38,6 +39,12 @@ async def test_text_typed_right_after_tab_lands_in_the_next_field(make_app):
 def _screen_lines(app) -> list[str]:
     """The screen as a person reads it: one string per terminal row."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def _shown(app, selector: str) -> str:
+    """The text a widget shows on the screen now."""
+    region = app.query_one(selector).region
+    return _screen_lines(app)[region.y][region.x : region.right]
 
 
 async def _apply(pilot, app, **values: str) -> None:
@@ -101,7 +108,7 @@ async def test_applying_a_filter_keeps_matching_rows_the_activity_and_the_credit
     from ..integration.helpers import advance, clear_faults, set_fault
 
     app, sim, _ = make_app(count=400, credits_every=0.1)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 45)) as pilot:  # the whole activity line fits
         await wait_for(pilot, lambda: app.cycles >= 1)
         advance(sim, 3600)  # the jobs in flight end: the activity strip has something to show
         await pilot.press("r")
@@ -110,9 +117,10 @@ async def test_applying_a_filter_keeps_matching_rows_the_activity_and_the_credit
         app.action_load_all()
         await wait_for(pilot, lambda: app.store.exhausted and not app._loading_older)
         app._tick()
-        strip = app.query_one("#activity")._text.plain
+        await pilot.pause()
+        strip = _shown(app, "#activity")
         assert "█" in strip.split("✗")[0]  # the completions show in the sparkline
-        assert "credits used this session 0" not in strip
+        assert re.search(r"credits used this session [1-9]|used [1-9]", strip)
         videos = [r.id for r in app.store if r.type_text == "video"]
         # the API is slow from now on: what the list shows at once is what was kept
         set_fault(sim, "slow", path="/generations", delay=1.0)
@@ -124,10 +132,12 @@ async def test_applying_a_filter_keeps_matching_rows_the_activity_and_the_credit
             f"Server filter applied: {len(kept)} loaded rows match; reloading from the API"
         )
         app._tick()
-        assert app.query_one("#activity")._text.plain == strip
+        await pilot.pause()
+        assert _shown(app, "#activity") == strip
         clear_faults(sim)
         await wait_for(pilot, lambda: not app.poller._reloading)
         await pilot.pause(0.2)
         app._tick()
-        assert app.query_one("#activity")._text.plain == strip
+        await pilot.pause()
+        assert _shown(app, "#activity") == strip
         assert set(videos) <= set(app.store.rows)
