@@ -35,6 +35,7 @@ from ..api.sanitize import display, safe_link
 from ..state.activity import activity
 from ..state.errors_view import error_buckets
 from ..state.export import write_export
+from ..state.filters import ServerFilters
 from ..state.poller import CycleReport, Poller
 from ..state.store import Store, utcnow
 from ..state.view import View
@@ -139,7 +140,7 @@ class HedraApp(App[int]):
         credits_every: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
         source: str = "",
-        filters: dict[str, Any] | None = None,
+        filters: ServerFilters | None = None,
         autopoll: bool = True,
         export_dir: str | Path | None = None,
         max_streams: int = 4,
@@ -434,8 +435,7 @@ class HedraApp(App[int]):
         if described:
             title += f" · {described}"
         if self.poller.filters:
-            server = ", ".join(f"{k}={v}" for k, v in self.poller.filters.items())
-            title += f" · server: {server}"
+            title += f" · server: {self.poller.filters.describe()}"
         # border titles are markup: what the user typed is escaped and made safe first
         title = escape(display(title, max_len=200))
         pane = self.query_one("#list-pane")
@@ -681,19 +681,28 @@ class HedraApp(App[int]):
             )
             return
 
-        def picked(filters: dict[str, Any] | None) -> None:
+        def picked(filters: ServerFilters | None) -> None:
             if filters is None or filters == self.poller.filters:
                 return
-            # a different question to the API: start the list over and poll at once
-            self.poller.filters = filters
-            self.store.clear()
-            self._first_load_done = False
-            self.list_view.set_ids(self.view.ids())
-            self.detail.show(None)
-            self._update_list_title()
-            self._wake.set()
+            # a different question to the API: the loaded rows it matches stay on screen,
+            # the top is asked again at once; a history load (L) was for the old question
+            self.workers.cancel_group(self, "older")
+            change = self.poller.set_filters(filters)
+            self.view.text = ""  # a new question: the `/` text filter (and its bar) goes
+            self._apply_view()
+            self.apply_changes(set())  # the session's activity and credits are kept
+            if self.detail.gen_id is not None and self.detail.gen_id not in self.store.rows:
+                self.detail.show(self.list_view.cursor_id)
+            n = change.kept
+            rows = "no loaded row" if n == 0 else f"{n:,} loaded row" + ("s" if n > 1 else "")
+            if filters:
+                what = f"Server filter applied: {rows} {'match' if n > 1 else 'matches'}"
+            else:
+                what = f"Server filters cleared: {rows} kept"
+            self.toast(f"{what}; reloading from the API")
+            self.action_refresh()
 
-        self.push_screen(ServerFilterScreen(dict(self.poller.filters)), picked)
+        self.push_screen(ServerFilterScreen(self.poller.filters), picked)
 
     def action_errors(self) -> None:
         screen = ErrorsScreen(error_buckets(self.store), self.palette, self.clock())

@@ -240,6 +240,7 @@ async def test_keymap_from_settings_rebinds_an_action(make_app):
 async def test_server_filter_dialog_reloads_the_list_from_the_api(make_app):
     from textual.widgets import Static
 
+    from hedra_tui.state.filters import ServerFilters
     from hedra_tui.ui.screens.server_filters import ServerFilterScreen
 
     app, _sim, _ = make_app()
@@ -257,14 +258,14 @@ async def test_server_filter_dialog_reloads_the_list_from_the_api(make_app):
         await pilot.click("#f-type")
         await pilot.press(*"image", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, ServerFilterScreen))
-        assert app.poller.filters == {"type": "image"}
+        assert app.poller.filters == ServerFilters(type="image")
         await wait_for(pilot, lambda: len(app.store) > 0 and app._first_load_done)
         assert all(r.type_text == "image" or r.gen.input.get("type") == "image" for r in app.store)
-        assert "server: type=image" in app.query_one("#list-pane").border_title
+        assert "server: image" in app.query_one("#list-pane").border_title
         await pilot.press("F")
         await pilot.pause()
         await pilot.click("#clear")
-        await wait_for(pilot, lambda: app.poller.filters == {} and len(app.store) > 0)
+        await wait_for(pilot, lambda: not app.poller.filters and len(app.store) > 0)
         await wait_for(pilot, lambda: any(r.type_text != "image" for r in app.store))
 
 
