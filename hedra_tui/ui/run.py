@@ -7,7 +7,7 @@ import os
 
 from ..commands.connect import connect
 from ..commands.list_cmd import filters_from_args
-from ..config import remember, remembered
+from ..config import remember, remembered, save_setting
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -31,6 +31,8 @@ def run_app(args: argparse.Namespace) -> int:
             theme=conn.settings.theme or remembered("theme"),
             on_theme=lambda name: remember("theme", name),
             keymap=conn.settings.keymap,
+            columns=conn.settings.columns,
+            on_columns=lambda cols: str(save_setting("columns", list(cols))),
             export_dir=conn.settings.download_dir,
             max_streams=conn.settings.max_streams,
         )

@@ -15,7 +15,7 @@ async def test_v3_rows_on_screen_show_their_prompt_within_two_cycles(make_v3_app
     app, _, _ = make_v3_app(count=300, inflight=8)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cycles >= 1)
-        await pilot.press("G")  # the last loaded row; older pages load below it
+        await pilot.press("G", "j")  # past the last loaded row: an older page loads below
         await wait_for(pilot, lambda: len(app.store) >= 200)
         await pilot.press("G")  # rows 100 and more down: far from the newest
         lst = app.list_view
@@ -38,7 +38,7 @@ async def test_v3_errors_view_counts_every_loaded_failure_and_reads_the_rest_soo
     app, _, _ = make_v3_app(count=300, inflight=8)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cycles >= 1)
-        await pilot.press("G")
+        await pilot.press("G", "j")
         await wait_for(pilot, lambda: len(app.store) >= 200)
         failed = [r.id for r in app.store if r.status == "error"]
         unread = [i for i in failed if app.poller.details_pending(i)]
