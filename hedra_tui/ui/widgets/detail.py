@@ -72,8 +72,10 @@ def summary_text(
         text.append(f"{icon} {row.error_text}", style=style)
         if row.reason_code:
             text.append(f" / {display(row.reason_code, max_len=40)}", style=style)
-        text.append(f"  [{group}] ", style="dim")
-        text.append(advice_for(row.error_code, row.reason_code), style="italic")
+        text.append(f"  [{group}]", style="dim")
+        advice = advice_for(row.error_code, row.reason_code)
+        if advice != group:  # "[retry later] retry later" would say it twice
+            text.append(f" {advice}", style="italic")
         text.append("\n")
         err = gen.error
         message = err.message if err is not None else (gen.error_message or "")
