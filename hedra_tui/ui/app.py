@@ -90,6 +90,13 @@ class HedraApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = bindings("app")  # from the one table that also writes help and palette
+    # zoomed, a pane keeps the status line (is the data live, since when), the banner, a
+    # download's progress and the footer; the activity strip, the in-flight panel and the
+    # other pane give way
+    ALLOW_IN_MAXIMIZED_VIEW = "#status, #banner, #download, Footer"
+    # esc is "back" (app.list), not Textual's "minimize first": in a zoomed list with the
+    # filter bar open, esc closes the bar before it ends the zoom
+    ESCAPE_TO_MINIMIZE = False
 
     def __init__(
         self,
@@ -729,6 +736,12 @@ class HedraApp(App[int]):
             panel.update_rows()
 
     def action_focus_detail(self) -> None:
+        screen = self.list_view.screen
+        if screen.maximized is self.detail:
+            screen.focus_next()  # zoomed job: tab goes between its text and its tree
+            return
+        if screen.maximized is not None:
+            screen.maximized = self.detail  # enter in the zoomed list: the zoomed job
         self.query_one(JsonTree).focus()
 
     def action_focus_list(self) -> None:
@@ -737,15 +750,21 @@ class HedraApp(App[int]):
         self.list_view.focus()
 
     def action_zoom(self) -> None:
-        screen = self.screen
+        """The focused pane takes the whole screen; z again (or esc) gives it back.
+
+        The screen maximizes the pane itself (no second screen): the tree keeps what was
+        expanded, live updates go on, and a zoom costs one repaint."""
+        screen = self.list_view.screen  # the monitor's, also when called from the palette
         if screen.maximized is not None:
             screen.minimize()
             return
-        focused = self.focused
-        if isinstance(focused, GenerationList):
-            screen.maximize(self.query_one("#list-pane"), container=False)
-        elif focused is not None:
-            screen.maximize(self.detail, container=False)
+        focused = screen.focused
+        if focused is not None and self.detail in focused.ancestors_with_self:
+            screen.maximized = self.detail
+        else:
+            # the pane with its title and filter bar; containers refuse ``maximize()``
+            screen.maximized = self.query_one("#list-pane")
+            self.list_view.focus()
 
     # textual's own palette entries that one of ours replaces (z zooms a whole pane)
     _REPLACED_SYSTEM_COMMANDS = frozenset({"Quit", "Keys", "Maximize", "Minimize"})
