@@ -305,3 +305,15 @@ async def test_wrapped_help_and_errors_lines_keep_their_indent_and_advice_is_sai
         column = rows[wrapped].index("bottom (")
         follow = rows[wrapped + 1]
         assert follow[:column].strip("│ ") == "" and follow[column] != " ", follow
+
+
+def test_no_key_does_two_things_in_one_scope_and_every_id_is_unique():
+    from collections import Counter
+
+    from hedra_tui.ui.actions import COMMANDS
+
+    assert len({c.id for c in COMMANDS}) == len(COMMANDS)
+    # the list and the tree also get the movement keys, so they share a namespace with them
+    for scopes in ({"app"}, {"move", "list"}, {"move", "tree"}):
+        keys = Counter(key for c in COMMANDS if c.scope in scopes for key in c.keys.split(","))
+        assert [k for k, n in keys.items() if n > 1] == [], scopes
