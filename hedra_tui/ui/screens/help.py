@@ -15,7 +15,7 @@ from textual.widgets import Static
 from ...api.models import GenerationStatus
 from ...api.sanitize import display
 from ...state.derive import ADVICE, ErrorGroup
-from ..actions import HelpRow, help_sections
+from ..actions import APP, HelpRow, help_sections
 from ..palette import GROUP_ICONS, Palette, status_icon
 from ..widgets.key_scroll import KeyScroll
 
@@ -38,7 +38,9 @@ Block = tuple[str, list[tuple[Text, Text]]]
 def help_renderable(palette: Palette, keymap: Mapping[str, str]) -> Group:
     """Keys in force (from the one table that binds them) and the color legend."""
     sections = help_sections(keymap)
-    sections[-1][1].append(HelpRow("ctrl+p", "command palette: every action, by name"))
+    for title, rows in sections:
+        if title == APP:  # Textual's own key, not one of ours
+            rows.append(HelpRow("ctrl+p", "command palette: every action, by name"))
     blocks: list[Block] = [
         # keys come from the user's config: made safe like any other outside text
         (
