@@ -345,3 +345,77 @@ def test_sim_api_v3_prints_a_v3_set_up_that_list_can_use(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+# -- a reader that stops early (`| head -1`) -------------------------------------------------
+
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head -1`
+
+
+def _read_one_line_then_close(args: list[str], env: dict[str, str], cwd: str):
+    """Like `hedra-tui ARGS | head -1`: the reader takes one line and goes away."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")} | env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hedra_tui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        cwd=cwd,
+    )
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    return first, proc.wait(timeout=60), err
+
+
+@pytest.fixture(scope="module")
+def big_sim():
+    """2,000 finished generations: every output below is several times a pipe's 64 KiB, so
+    the writer is certain to find the reader gone (the test cannot pass by luck)."""
+    from hedra_tui.simulator.server import SimServer
+
+    from ..conftest_sim import FrozenClock
+
+    server = SimServer(count=2000, inflight=0, seed=5, drift=False, clock=FrozenClock())
+    with server:
+        yield server
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_list_into_a_reader_that_closes_after_one_line_exits_141_without_a_traceback(
+    big_sim, tmp_path, fmt
+):
+    env = {
+        "HEDRA_BASE_URL": big_sim.base_url,
+        "HEDRA_API_KEY": big_sim.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    args = ["list", "--limit", "2000", "--format", fmt]
+    first, code, err = _read_one_line_then_close(args, env, str(tmp_path))
+    assert first.strip()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert err == ""
+    assert code == EXIT_CLOSED_PIPE
+
+
+def test_watch_into_a_reader_that_closes_after_one_line_exits_141_without_a_traceback(
+    big_sim, tmp_path
+):
+    import httpx
+
+    with httpx.Client(base_url=big_sim.base_url, headers={"X-API-Key": big_sim.api_key}) as c:
+        ids = [
+            g["id"]
+            for offset in range(0, 300, 100)
+            for g in c.get("/generations", params={"limit": 100, "offset": offset}).json()["data"]
+        ]
+    env = {
+        "HEDRA_BASE_URL": big_sim.base_url,
+        "HEDRA_API_KEY": big_sim.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    first, code, err = _read_one_line_then_close(["watch", "--json", *ids], env, str(tmp_path))
+    assert json.loads(first)["id"] in ids
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert code == EXIT_CLOSED_PIPE
