@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_list.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
     p_list.add_argument("--offset", type=int, default=0, help="skip this many first")
     p_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    p_list.add_argument("--csv", action="store_true", help="CSV (same as --format csv)")
     p_list.add_argument(
         "--format",
         choices=("table", "json", "csv"),

@@ -419,3 +419,86 @@ def test_watch_into_a_reader_that_closes_after_one_line_exits_141_without_a_trac
     assert json.loads(first)["id"] in ids
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert code == EXIT_CLOSED_PIPE
+
+
+# -- ids, types and model names in script output ----------------------------------------------
+
+
+def _table(stdout: str) -> list[list[str]]:
+    return [line.split() for line in stdout.strip().splitlines()[1:]]
+
+
+def test_list_on_v3_prints_whole_job_ids_and_the_type_from_the_models_modality(sim, tmp_path):
+    env = _v3_env(sim, tmp_path, explicit=True)
+    listed = run_cli("list", "--limit", "12", "--json", env=env, cwd=str(tmp_path))
+    ids = [json.loads(line)["job_id"] for line in listed.stdout.splitlines()]
+    assert all(len(i) > 36 for i in ids)  # longer than the old cut
+    table = run_cli("list", "--limit", "12", env=env, cwd=str(tmp_path))
+    assert table.returncode == 0, table.stderr
+    rows = _table(table.stdout)
+    assert [r[0] for r in rows] == ids
+    assert {r[2] for r in rows} <= {"video", "image", "audio"}
+
+
+def test_watch_on_v3_prints_the_whole_job_id(sim, tmp_path):
+    env = _v3_env(sim, tmp_path, explicit=True)
+    listed = run_cli("list", "--limit", "40", "--json", env=env, cwd=str(tmp_path))
+    done = next(
+        j["job_id"]
+        for j in map(json.loads, listed.stdout.splitlines())
+        if j["status"] == "COMPLETED"
+    )
+    result = run_cli("watch", done, env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == done
+
+
+def test_list_csv_gives_the_model_name_and_the_model_id_in_its_own_column(sim, sim_env, tmp_path):
+    import csv
+    import io
+
+    import httpx
+
+    with httpx.Client(base_url=sim.base_url, headers={"X-API-Key": sim.api_key}) as c:
+        names = {m["id"]: m["name"] for m in c.get("/models").json()}
+    result = run_cli("list", "--limit", "30", "--csv", env=sim_env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 30
+    assert all(r["model_id"] in names for r in rows)
+    assert all(r["model"] == names[r["model_id"]] for r in rows)
+
+
+def test_list_csv_on_v3_names_the_model_and_types_the_job(sim, tmp_path):
+    import csv
+    import io
+
+    env = _v3_env(sim, tmp_path, explicit=True)
+    result = run_cli("list", "--limit", "10", "--format", "csv", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert all(
+        r["id"].startswith("job_") and r["type"] in ("video", "image", "audio") for r in rows
+    )
+    assert all(r["model_id"] and r["model"] and r["model"] != r["model_id"] for r in rows)
+
+
+def test_list_csv_when_the_model_catalogue_fails_still_lists_with_model_ids(sim_factory, tmp_path):
+    import csv
+    import io
+
+    from .helpers import set_fault
+
+    s = sim_factory(count=40, inflight=0, seed=3)
+    set_fault(s, "500", path="/models", count=100)
+    env = {
+        "HEDRA_BASE_URL": s.base_url,
+        "HEDRA_API_KEY": s.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = run_cli("list", "--limit", "5", "--csv", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "model catalogue" in result.stderr and "Traceback" not in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 5 and all(r["model"] == r["model_id"] for r in rows)
+    assert any(r["model_id"] for r in rows)
