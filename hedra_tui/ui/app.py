@@ -142,8 +142,10 @@ class HedraApp(App[int]):
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
         keymap: dict[str, str] | None = None,
+        warnings: Iterable[str] = (),
     ) -> None:
         super().__init__()
+        self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
         self.client = client
         self.clock = clock
         self.stall_after = stall_after
@@ -250,6 +252,7 @@ class HedraApp(App[int]):
         self._update_header()
         if self.autopoll:
             self.poll_loop()
+        self._show_start_warnings()
 
     async def on_unmount(self) -> None:
         stop = getattr(self.poller, "stop_streams", None)
@@ -334,6 +337,11 @@ class HedraApp(App[int]):
             self.toast("Connection restored")
         self._was_failing = failing
         self.apply_changes(report.changed, report.finished)
+
+    def _show_start_warnings(self) -> None:
+        """A warning never stops the monitor; it stays up longer than a toast, to be read."""
+        for warning in self.start_warnings:
+            self.notify(display(warning, max_len=500), markup=False, severity="warning", timeout=15)
 
     def toast(self, message: str, *, severity: str = "information") -> None:
         """A notification whose text is never parsed as markup and never carries controls."""

@@ -502,3 +502,55 @@ def test_list_csv_when_the_model_catalogue_fails_still_lists_with_model_ids(sim_
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 5 and all(r["model"] == r["model_id"] for r in rows)
     assert any(r["model_id"] for r in rows)
+
+
+# -- settings warnings ------------------------------------------------------------------------
+
+
+def test_list_warns_about_a_misspelled_config_key_and_variable_and_still_runs(sim_env, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text("intervall = 3\n")
+    env = {**sim_env, "HEDRA_TUI_CONFIG": str(config), "HEDRA_TIMOUT": "3"}
+    result = run_cli("list", "--limit", "3", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 4
+    assert result.stderr.splitlines() == [
+        f"hedra-tui: warning: config file {config}, line 1: 'intervall' is not a setting "
+        "(ignored); did you mean 'interval'?",
+        "hedra-tui: warning: environment: HEDRA_TIMOUT is not a setting (ignored); "
+        "did you mean HEDRA_TIMEOUT?",
+    ]
+
+
+def test_list_with_every_real_setting_in_the_environment_warns_about_nothing(sim_env, tmp_path):
+    from hedra_tui.config import Settings, env_name
+
+    values = {
+        "api_version": "v2",
+        "max_streams": "2",
+        "allow_insecure": "false",
+        "timeout": "10",
+        "interval": "5",
+        "stall_after": "60",
+        "credits_every": "60",
+        "notify": "all",
+        "bell": "true",
+        "theme": "nord",
+        "download_dir": str(tmp_path),
+        "filters": "{}",
+        "keymap": "{}",
+    }
+    env = {**sim_env, **{env_name(k): v for k, v in values.items()}}
+    assert {env_name(n) for n in Settings.model_fields} <= set(env)  # a new setting joins here
+    env |= {"HEDRA_TUI_STATE": str(tmp_path / "s.json"), "HEDRA_KEY": "k:s"}
+    result = run_cli("list", "--limit", "2", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_without_a_key_but_with_hedra_key_set_says_which_variable_is_read(tmp_path):
+    env = {"HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"), "HEDRA_KEY": "key_1:secret-9"}
+    result = run_cli("list", env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert 'export HEDRA_API_KEY="$HEDRA_KEY"' in result.stderr
+    assert "secret-9" not in result.stderr
