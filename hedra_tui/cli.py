@@ -127,8 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between polls (default: the interval setting, 5)",
     )
 
-    p_config = sub.add_parser("config", help="the config file")
-    p_config.add_argument("action", choices=("path",), help="path: print where the file is")
+    p_config = sub.add_parser("config", help="the config file and the effective settings")
+    p_config.add_argument(
+        "action",
+        choices=("path", "show"),
+        help="path: where the file is; show: each setting, its value and where it came from",
+    )
+    p_config.add_argument(
+        "--format", choices=("table", "json"), default=None, help="show: table (default) or json"
+    )
+    p_config.add_argument("--json", action="store_true", help="show: same as --format json")
 
     p_sim = sub.add_parser("sim", help="run the local Hedra API simulator")
     from .simulator.cli import add_sim_arguments
@@ -181,10 +189,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_sim(args)
     if args.command == "config":
-        from .config import config_path
+        from .commands.config_cmd import run_config
 
-        print(config_path())
-        return EXIT_OK
+        return run_config(args)
     if args.command == "watch":
         from .commands.watch_cmd import run_watch
 

@@ -554,3 +554,86 @@ def test_without_a_key_but_with_hedra_key_set_says_which_variable_is_read(tmp_pa
     assert result.returncode == 2
     assert 'export HEDRA_API_KEY="$HEDRA_KEY"' in result.stderr
     assert "secret-9" not in result.stderr
+
+
+# -- config show --------------------------------------------------------------------------------
+
+SECRET = "Zq9xW7vK2mP4tR8s"
+
+
+def _config_rows(stdout: str) -> dict[str, list[str]]:
+    """The table's rows as name -> [value, source], cut at the header's column starts."""
+    lines = stdout.split("\n\n")[0].splitlines()
+    value_at, source_at = lines[0].index("VALUE"), lines[0].index("SOURCE")
+    return {
+        line[:value_at].strip(): [line[value_at:source_at].strip(), line[source_at:].strip()]
+        for line in lines[1:]
+    }
+
+
+def _no_part_of(secret: str, text: str) -> bool:
+    return not any(secret[i : i + 4] in text for i in range(len(secret) - 3))
+
+
+def test_config_show_names_each_settings_source_and_never_shows_the_key(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(
+        'notify = "all"\ninterval = 3\ndownload_dir = "/x\\u001b[2J"\n[filters]\ntype = "video"\n'
+    )
+    (tmp_path / ".env").write_text("HEDRA_TIMEOUT=4\n")
+    env = {
+        "HEDRA_TUI_CONFIG": str(config),
+        "HEDRA_TUI_STATE": str(tmp_path / "state.json"),
+        "HEDRA_API_KEY": f"key_a1:{SECRET}",
+        "HEDRA_THEME": "nord",
+    }
+    result = run_cli("--interval", "7", "config", "show", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert _no_part_of(SECRET, result.stdout + result.stderr)
+    assert "key_a1" not in result.stdout + result.stderr
+    rows = _config_rows(result.stdout)
+    assert rows["api_key"] == ["set", "env HEDRA_API_KEY"]
+    assert rows["api_version"][0] == "v3"  # the key's <key_id>:<secret> form chose it
+    assert rows["base_url"] == ["https://api.hedra.com/v3", "default for v3"]
+    assert rows["interval"] == ["7.0", "flag --interval"]
+    assert rows["timeout"] == ["4.0", f".env {tmp_path / '.env'} (HEDRA_TIMEOUT)"]
+    assert rows["notify"] == ["all", f"config file {config}, line 1"]
+    assert rows["filters"] == ["type=video", f"config file {config}, line 4"]
+    assert rows["theme"] == ["nord", "env HEDRA_THEME"]
+    assert rows["stall_after"] == ["180.0", "default"]
+    assert f"config file: {config}" in result.stdout
+    assert rows["download_dir"][0] == "/x␛[2J" and "\x1b" not in result.stdout  # shown safely
+
+
+def test_config_show_json_from_a_config_file_key_masks_it(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(f'api_key = "{SECRET}"\nintervall = 2\n')
+    config.chmod(0o600)
+    env = {"HEDRA_TUI_CONFIG": str(config), "HEDRA_TUI_STATE": str(tmp_path / "s.json")}
+    result = run_cli("config", "show", "--format", "json", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert _no_part_of(SECRET, result.stdout + result.stderr)
+    shown = json.loads(result.stdout)
+    settings = shown["settings"]
+    assert settings["api_key"] == {"value": "set", "source": f"config file {config}, line 1"}
+    assert settings["api_version"]["value"] == "v2"
+    assert settings["interval"] == {"value": 5.0, "source": "default"}
+    assert shown["config_file"] == str(config) and shown["config_file_exists"]
+    assert "did you mean 'interval'?" in shown["warnings"][0]
+    assert "did you mean 'interval'?" in result.stderr  # and on stderr, like every command
+
+
+def test_config_show_without_a_key_says_not_set_and_warns_about_a_bad_theme(tmp_path):
+    env = {
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+        "HEDRA_TUI_STATE": str(tmp_path / "s.json"),
+        "HEDRA_THEME": "drakula",
+    }
+    result = run_cli("config", "show", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = _config_rows(result.stdout)
+    assert rows["api_key"] == ["not set", "default"]
+    assert rows["theme"] == ["textual-dark", "default"]  # what the monitor will use
+    assert "theme 'drakula' is not a Textual theme (ignored); did you mean 'dracula'?" in (
+        result.stderr
+    )
