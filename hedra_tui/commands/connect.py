@@ -37,6 +37,7 @@ class Connection:
     demo: object | None = None
     api: str = "v2"
     warnings: list[str] = field(default_factory=list)  # printed already; the monitor shows them
+    transport: object | None = None  # the demo simulator still starting: requests wait for it
 
     def client(self, **kwargs: object) -> HedraClient:
         if self.api == "v3":
@@ -50,6 +51,7 @@ class Connection:
             self.base_url,
             timeout=self.settings.timeout,
             allow_insecure=self.settings.allow_insecure,
+            **({"transport": self.transport} if self.transport is not None else {}),
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -83,8 +85,10 @@ def base_url_for(settings: Settings, api: str) -> str:
 
 
 @contextlib.contextmanager
-def connect(args: argparse.Namespace) -> Iterator[Connection]:
-    """Settings plus endpoint; with ``--demo`` a simulator runs for the duration of the block."""
+def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> Iterator[Connection]:
+    """Settings plus endpoint; with ``--demo`` a simulator runs for the duration of the block.
+    ``demo_in_background``: do not wait for the simulator to start (its world of 100,000
+    generations takes seconds); the client's requests wait for it instead."""
     from ..config import config_path
 
     warnings = settings_warnings()
@@ -97,18 +101,30 @@ def connect(args: argparse.Namespace) -> Iterator[Connection]:
     if demo:
         from ..simulator.server import SimServer
 
-        sim = SimServer(count=args.count, inflight=args.inflight, seed=args.seed, speed=args.speed)
-        sim.start()
+        sim = SimServer(
+            count=args.count,
+            inflight=args.inflight,
+            seed=args.seed,
+            speed=args.speed,
+            lazy=demo_in_background,
+        )
+        transport = None
+        if demo_in_background:
+            from ..api.starting import WaitForStart
+
+            sim.start_in_background()
+            transport = WaitForStart(sim.ready, lambda: sim.failure)
+        else:
+            sim.start()
         try:
+            api, url, key = "v2", sim.base_url, sim.api_key
             if settings.api_version == "v3":
                 from ..simulator.v3 import v3_credential
 
-                key = v3_credential(sim.api_key)
-                yield Connection(
-                    settings, sim.base_url + "/v3", key, demo=sim, api="v3", warnings=warnings
-                )
-            else:
-                yield Connection(settings, sim.base_url, sim.api_key, demo=sim, warnings=warnings)
+                api, url, key = "v3", sim.base_url + "/v3", v3_credential(sim.api_key)
+            yield Connection(
+                settings, url, key, demo=sim, api=api, warnings=warnings, transport=transport
+            )
         finally:
             sim.stop()
         return

@@ -143,9 +143,11 @@ class HedraApp(App[int]):
         on_theme: Callable[[str], None] | None = None,
         keymap: dict[str, str] | None = None,
         warnings: Iterable[str] = (),
+        loading: str = "loading…",
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
+        self.first_load_label = loading  # in the list's title until the first cycle reports
         self.client = client
         self.clock = clock
         self.stall_after = stall_after
@@ -240,7 +242,7 @@ class HedraApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_palette()
-        self.query_one("#list-pane").border_title = "Generations"
+        self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source
         self.query_one("#detail").border_title = "Detail"
         self.inflight.border_title = "In flight"

@@ -27,7 +27,8 @@ def run_app(args: argparse.Namespace) -> int:
 
     from .app import HedraApp
 
-    with connect(args) as conn:
+    # the demo simulator starts in the background: the frame is drawn at once, saying so
+    with connect(args, demo_in_background=True) as conn:
         filters = filters_from_args(args, conn.settings.filters)
         # HedraApp registers no theme of its own: Textual's built-ins are the valid names
         themes = set(BUILTIN_THEMES)
@@ -54,6 +55,11 @@ def run_app(args: argparse.Namespace) -> int:
             export_dir=conn.settings.download_dir,
             max_streams=conn.settings.max_streams,
             warnings=[*conn.warnings, *extra],
+            loading=(
+                f"starting the demo simulator ({args.count:,} generations)…"
+                if conn.demo
+                else "loading…"
+            ),
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
         result = app.run()
