@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +119,8 @@ def write_table(rows: list[Row], out: TextIO) -> None:
         out.write(line.rstrip() + "\n")
     path = config_path()
     dotenv = Path(DOTENV).resolve()
-    out.write(f"\nconfig file: {display(path)}{'' if path.is_file() else ' (none)'}\n")
+    via = " (HEDRA_TUI_CONFIG)" if os.environ.get("HEDRA_TUI_CONFIG") else ""
+    out.write(f"\nconfig file: {display(path)}{via}{'' if path.is_file() else ' (none)'}\n")
     out.write(f".env: {display(dotenv)}{'' if dotenv.is_file() else ' (none)'}\n")
 
 

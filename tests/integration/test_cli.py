@@ -601,7 +601,7 @@ def test_config_show_names_each_settings_source_and_never_shows_the_key(tmp_path
     assert rows["filters"] == ["type=video", f"config file {config}, line 4"]
     assert rows["theme"] == ["nord", "env HEDRA_THEME"]
     assert rows["stall_after"] == ["180.0", "default"]
-    assert f"config file: {config}" in result.stdout
+    assert f"config file: {config} (HEDRA_TUI_CONFIG)" in result.stdout
     assert rows["download_dir"][0] == "/x␛[2J" and "\x1b" not in result.stdout  # shown safely
 
 

@@ -165,6 +165,9 @@ def test_hedra_variables_that_look_like_a_setting_warn_others_do_not(isolated):
     assert settings_warnings(environ=valid) == []
     foreign = {"HEDRA_KEY": "x", "HEDRA_HOME": "x", "HEDRA_LOG": "x", "PATH": "x"}
     assert settings_warnings(environ=foreign) == []
+    assert settings_warnings(environ={"HEDRA_API_KY": "sk-secret-9"}) == [
+        "environment: HEDRA_API_KY is not a setting (ignored); did you mean HEDRA_API_KEY?"
+    ]  # the name, never the value
     typos = {"HEDRA_INTERVALL": "3", "HEDRA_THEM": "nord", "HEDRA_TUI_CONFG": "x"}
     assert settings_warnings(environ=typos) == [
         "environment: HEDRA_INTERVALL is not a setting (ignored); did you mean HEDRA_INTERVAL?",
