@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     keymap: dict[str, str] = Field(
         default_factory=dict, description='binding id -> keys, e.g. {"app.refresh" = "ctrl+r"}'
     )
+    columns: list[str] | None = Field(
+        default=None, description="list columns in order (C in the monitor chooses and saves)"
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod
@@ -325,3 +328,52 @@ def config_file_warnings(path: Path | None = None) -> list[str]:
     if "api_key" in data and mode & (stat.S_IRGRP | stat.S_IROTH):
         return [f"{path} holds an API key and is readable by other users; run: chmod 600 {path}"]
     return []
+
+
+def _top_level_span(lines: list[str], key: str) -> tuple[int, int] | None:
+    """The lines [start, end) holding ``key = ...`` before the first table, if any."""
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            return None  # a table header: top-level keys end here
+        name = stripped.split("=", 1)[0].strip().strip('"')
+        if "=" in stripped and name == key:
+            end = index + 1
+            value = stripped.split("=", 1)[1].strip()
+            if value.startswith("[") and value.count("[") > value.count("]"):
+                while end < len(lines):  # an array over several lines: up to its "]"
+                    end += 1
+                    if "]" in lines[end - 1]:
+                        break
+            return index, end
+    return None
+
+
+def save_setting(key: str, value: str | int | float | bool | list[str]) -> Path:
+    """Write one top-level setting into the config file, keeping the rest of it (comments
+    included). Raises :class:`ConfigError` when the file cannot be read or written."""
+    path = config_path()
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    lines = text.splitlines()
+    line = f"{key} = {json.dumps(value, ensure_ascii=False)}"  # JSON scalars/lists are TOML
+    span = _top_level_span(lines, key)
+    if span is not None:
+        lines[span[0] : span[1]] = [line]
+    else:
+        first_table = next((i for i, x in enumerate(lines) if x.strip().startswith("[")), None)
+        lines.insert(len(lines) if first_table is None else first_table, line)
+    new = "\n".join(lines) + "\n"
+    try:
+        if tomllib.loads(new).get(key) != value:
+            raise ConfigError(f"could not save {key} in {path}: edit it by hand")
+    except tomllib.TOMLDecodeError:
+        raise ConfigError(f"could not save {key} in {path}: edit it by hand") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror}") from None
+    return path

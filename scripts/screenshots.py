@@ -66,7 +66,7 @@ async def shoot(
 async def inspect(pilot: Any, sim: Any) -> None:
     app = pilot.app
     while not any(r.error_code == "INVALID_ARGUMENT" for r in app.store):
-        app.list_view.action_last()  # load older pages until a fix-the-input error shows up
+        await pilot.press("G", "j")  # load older pages until a fix-the-input error shows up
         await pilot.pause(0.3)
     row = next(r for r in app.store if r.error_code == "INVALID_ARGUMENT")
     app.list_view.select_id(row.id)
@@ -109,7 +109,9 @@ async def show_help(pilot: Any, sim: Any) -> None:
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     await shoot("monitor-120x40", (120, 40))
+    await shoot("monitor-60x15", (60, 15))
     await shoot("monitor-80x24", (80, 24))
+    await shoot("monitor-100x30", (100, 30))
     await shoot("monitor-160x45", (160, 45))
     await shoot("detail-error-tree", (120, 40), inspect)
     await shoot("api-down-banner", (120, 40), failing)

@@ -45,6 +45,8 @@ class Row:
             return "true" if self.value else "false"
         if isinstance(self.value, dict):
             return ", ".join(f"{k}={v}" for k, v in self.value.items()) or "-"
+        if isinstance(self.value, list):
+            return ", ".join(map(str, self.value)) or "-"
         return str(self.value)
 
 

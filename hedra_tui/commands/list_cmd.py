@@ -7,7 +7,7 @@ import json
 import shutil
 import sys
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from ..api.client import MAX_PAGE_SIZE, HedraClient
 from ..api.errors import ConfigError, HedraError
@@ -15,39 +15,31 @@ from ..api.models import Generation
 from ..api.sanitize import display
 from ..state.derive import error_code_of, format_age, model_id_of, parse_time, prompt_of
 from ..state.export import model_names, write_csv
-from ..state.timespec import parse_timespec
+from ..state.filters import FIELDS, FilterError, ServerFilters
 from .connect import connect
-
-FILTER_KEYS = ("type", "created_after", "created_before", "prompt_query", "agent_thread_id", "ids")
 
 
 def filters_from_args(
     args: argparse.Namespace, defaults: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """Server-side filters in the client's terms: the config's defaults, then the flags."""
+) -> ServerFilters:
+    """Server-side filters: the config's defaults, then the flags (times stay as typed)."""
     raw = {k: v for k, v in (defaults or {}).items() if v}
-    raw.update({k: getattr(args, k) for k in FILTER_KEYS if getattr(args, k, None)})
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name in ("created_after", "created_before"):
-            try:
-                out[name] = parse_timespec(value)
-            except ValueError as exc:
-                raise ConfigError(f"{name.replace('_', '-')}: {exc}") from None
-        elif name == "ids":
-            out[name] = [part.strip() for part in value.split(",") if part.strip()]
-        else:
-            out[name] = value
-    return out
+    raw.update({k: getattr(args, k) for k in FIELDS if getattr(args, k, None)})
+    try:
+        return ServerFilters.parse(raw)
+    except FilterError as exc:
+        raise ConfigError(f"{exc.field.replace('_', '-')}: {exc}") from None
 
 
 async def fetch(
-    client: HedraClient, limit: int, offset: int, filters: dict[str, Any]
+    client: HedraClient, limit: int, offset: int, filters: ServerFilters
 ) -> list[Generation]:
-    """Up to ``limit`` generations from ``offset`` on, a page of at most 100 at a time."""
+    """Up to ``limit`` generations from ``offset`` on, a page of at most 100 at a time.
+    Relative times are resolved once, so every page answers the same question."""
     out: list[Generation] = []
     page_size = min(limit, MAX_PAGE_SIZE)
-    async for page in client.iter_pages(page_size=page_size, offset=offset, **filters):
+    params = filters.params(datetime.now(UTC))
+    async for page in client.iter_pages(page_size=page_size, offset=offset, **params):
         out.extend(page.items)
         for bad in page.malformed:
             print(f"hedra-tui: warning: skipped a malformed item: {bad.reason}", file=sys.stderr)

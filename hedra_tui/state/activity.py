@@ -26,22 +26,20 @@ class Activity:
 
 
 def activity(store: Store, now: datetime, minutes: int = 20) -> Activity:
-    """What ended during this session, as seen by the poller (jobs that went final)."""
+    """What ended during this session, as seen by the poller (jobs that went final), whether
+    or not their rows are still loaded (server-side filters change which are)."""
     completed = [0] * minutes
     failed = [0] * minutes
     done = errors = burned = 0
-    for gen_id in store.finished_ids:
-        row = store.rows[gen_id]
-        at = row.finished_at
-        if at is None:
-            continue
-        if row.status == "complete":
+    for ending in store.endings.values():
+        at = ending.at
+        if ending.complete:
             done += 1
-            burned += row.credits or 0
+            burned += ending.credits or 0
         else:
             errors += 1
         age = int((now - at).total_seconds() // 60)
         if 0 <= age < minutes:
-            (completed if row.status == "complete" else failed)[minutes - 1 - age] += 1
+            (completed if ending.complete else failed)[minutes - 1 - age] += 1
     total = done + errors
     return Activity(completed, failed, errors / total if total else None, burned)

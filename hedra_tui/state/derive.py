@@ -57,6 +57,25 @@ def model_id_of(gen: Generation) -> str | None:
     return _first_str(gen.input, _MODEL_PATHS)
 
 
+def money_text(amount: float, currency: str) -> str:
+    """``$0.12`` for US dollars, ``0.12 EUR`` otherwise (``currency`` already safe)."""
+    return f"${amount:,.2f}" if currency in ("USD", "") else f"{amount:,.2f} {currency}"
+
+
+def cost_of(gen: Generation) -> tuple[float | None, str]:
+    """What the job cost, as a number for sorting and as text: credits on v2 (``15``), money
+    on v3 (``$0.12``, from the job's ``cost`` and ``currency``)."""
+    if gen.credit_cost is not None:
+        return float(gen.credit_cost), f"{gen.credit_cost:,}"
+    raw = gen.raw
+    cost = raw.get("cost") if isinstance(raw, dict) else None
+    if isinstance(cost, int | float) and not isinstance(cost, bool) and cost == cost:
+        currency = raw.get("currency")
+        code = currency if isinstance(currency, str) and currency.isalpha() else ""
+        return float(cost), money_text(float(cost), code[:8].upper())
+    return None, ""
+
+
 def parse_time(value: str | None) -> datetime | None:
     """An ISO 8601 timestamp as an aware UTC datetime; None when absent or unreadable."""
     if not value or not isinstance(value, str):

@@ -19,10 +19,12 @@ from typing import Any
 
 from ..api.client import IDS_PER_REQUEST, MAX_PAGE_SIZE, HedraClient
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
-from ..api.models import IN_FLIGHT_STATUSES, CreditBalance
+from ..api.models import IN_FLIGHT_STATUSES, CreditBalance, Generation
 from ..api.retry import backoff_delay
 from .derive import parse_time
+from .filters import ServerFilters
 from .store import Store, utcnow
+from .timespec import AbsoluteTime
 
 TOP_PAGE = 25
 FIRST_PAGE = 100
@@ -62,6 +64,18 @@ class CycleReport:
     credits_changed: bool = False
 
 
+@dataclass(frozen=True)
+class FilterChange:
+    """What applying new server-side filters kept of the loaded rows."""
+
+    kept: int
+    dropped: int
+
+
+class _Superseded(Exception):
+    """The filters changed while a request was out: its answer is for the old question."""
+
+
 def _older_than(created_at: str | None, floor: datetime) -> bool:
     when = parse_time(created_at)
     return when is not None and when < floor
@@ -83,7 +97,7 @@ class Poller:
         interval: float = 5.0,
         credits_every: float = 60.0,
         top_size: int = TOP_PAGE,
-        filters: dict[str, Any] | None = None,
+        filters: ServerFilters | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.client = client
@@ -91,7 +105,7 @@ class Poller:
         self.interval = interval
         self.credits_every = credits_every
         self.top_size = top_size
-        self.filters = dict(filters or {})
+        self.filters = filters or ServerFilters()
         self.clock = clock
         self.health = Health()
         self.credits: CreditBalance | None = None
@@ -101,6 +115,72 @@ class Poller:
         self._last_error: HedraError | None = None
         self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
         self._gap_floor: datetime | None = None  # see _refresh_top
+        self._epoch = 0  # moves with every change of filters (see _Superseded)
+        self._reloading = False  # new filters: the next cycle loads the top afresh
+        self._unconfirmed: set[str] = set()  # see set_filters
+        self._doomed: set[str] = set()  # rows to drop at the end of the next cycle
+
+    # -- server-side filters ------------------------------------------------------------
+
+    def set_filters(self, filters: ServerFilters) -> FilterChange:
+        """Ask the API a different question from now on.
+
+        Loaded rows the new filters match (as far as this side can tell: see
+        ``ServerFilters.matcher``) stay, the others go, and the next cycle reloads the top
+        as on a first start. A kept row is *unconfirmed* until a page under the new filters
+        returns it; a page that covers its time without it drops it. So the list is at once
+        what can be kept and, as pages arrive, exactly what the API returns. Paging older
+        rows continues below the oldest confirmed row. Requests still out for the old
+        filters are discarded when they answer. Rows leave the store only at the end of a
+        cycle (``_drop_rows``).
+        """
+        match = filters.matcher(self.clock())
+        dropped = self.store.retain(lambda row: row.created is not None and match(row))
+        self.filters = filters
+        self._epoch += 1
+        self._reloading = True
+        self._gap_floor = None
+        self._unconfirmed = set(self.store.rows)
+        self._doomed.clear()
+        self.store.exhausted = False
+        return FilterChange(kept=len(self.store), dropped=dropped)
+
+    def _params(self) -> dict[str, Any]:
+        """The filters for one request: a relative time ("3d") is resolved now, each time."""
+        return self.filters.params(self.clock())
+
+    def _check(self, epoch: int) -> None:
+        if epoch != self._epoch:
+            raise _Superseded
+
+    def _confirm(self, items: list[Generation], to_end: bool) -> None:
+        """A page under the current filters confirms the kept rows it holds and dooms those
+        it passed over: newer than its oldest item (or any, when it was the last page)."""
+        if not self._unconfirmed:
+            return
+        self._unconfirmed.difference_update(g.id for g in items)
+        oldest = min((t for g in items if (t := parse_time(g.created_at))), default=None)
+        rows = self.store.rows
+        gone = {
+            i
+            for i in self._unconfirmed
+            if to_end or (oldest is not None and (rows[i].created or oldest) > oldest)
+        }
+        self._unconfirmed -= gone
+        self._doomed |= gone
+
+    def _drop_rows(self, report: CycleReport) -> None:
+        """Drop the doomed rows and, under a rolling "since", the finished rows that fell
+        below it. Only here, at the very end of a cycle, so the report that says so reaches
+        the screen in the same step: no view is ever left pointing at a row that is gone.
+        A job reported as just finished stays one more cycle (its ending is announced)."""
+        gone = (self._doomed | self._aged_out(self.clock())) - report.finished
+        if not gone:
+            return
+        self._doomed -= gone
+        self._unconfirmed -= gone
+        self.store.drop(gone)
+        report.changed |= gone
 
     # -- one cycle ------------------------------------------------------------------
 
@@ -111,6 +191,8 @@ class Poller:
         in_flight_before = set(self.store.in_flight_ids())
         try:
             await self._cycle(report)
+        except _Superseded:
+            return CycleReport()  # nothing of it is shown; the next cycle asks again
         except HedraError as exc:
             report.error = exc
             self._record_failure(exc)
@@ -121,6 +203,7 @@ class Poller:
             row = self.store.get(gen_id)
             if row is not None and row.final:
                 report.finished.add(gen_id)
+        self._drop_rows(report)
         return report
 
     async def _cycle(self, report: CycleReport) -> None:
@@ -129,7 +212,9 @@ class Poller:
         fresh = await self._refresh_top(report)
         stale = [i for i in self.store.in_flight_ids() if i not in fresh]
         if stale:
+            epoch = self._epoch
             got = await self.client.refresh(stale)
+            self._check(epoch)
             report.changed |= self.store.upsert(got, self.clock())
             returned = {g.id for g in got}
             for gen_id in stale:
@@ -148,6 +233,25 @@ class Poller:
             self.credits = credits
             self._credits_at = now
 
+    def _aged_out(self, now: datetime) -> set[str]:
+        """Under a rolling lower bound ("since 3d ago"), the finished rows that fell below it:
+        the API would no longer return them. A job still in flight stays until it ends."""
+        spec = self.filters.created_after
+        if spec is None or isinstance(spec, AbsoluteTime):
+            return set()
+        bound = spec.resolve(now)
+        store = self.store
+        out: set[str] = set()
+        for gen_id in reversed(store.order):  # oldest first; rows without a time sort last
+            row = store.rows[gen_id]
+            if row.created is None:
+                continue
+            if row.created >= bound:
+                break
+            if row.final:
+                out.add(gen_id)
+        return out
+
     async def _load_models_once(self) -> None:
         """Model names for the list; a failure other than a rejected key waits for next time."""
         if self._models_loaded:
@@ -162,13 +266,15 @@ class Poller:
     async def _refresh_top(self, report: CycleReport) -> set[str]:
         """Fetch the newest page; keep paging while every item is new (a burst of arrivals)."""
         store = self.store
-        first_load = len(store) == 0
+        first_load = self._reloading or len(store) == 0
         size = FIRST_PAGE if first_load else self.top_size
         seen: set[str] = set()
         offset = 0
         floor = self._gap_floor
+        epoch = self._epoch
         for _ in range(MAX_GAP_PAGES):
-            page = await self.client.list_generations(limit=size, offset=offset, **self.filters)
+            page = await self.client.list_generations(limit=size, offset=offset, **self._params())
+            self._check(epoch)
             store.add_malformed(page.malformed)
             # the top meets what we had when a page holds a job we knew -- one older than
             # what an unfinished gap fill stored, if one was cut short by an error
@@ -183,8 +289,10 @@ class Poller:
                 # keep loading while the page still holds jobs in flight, so every job in
                 # flight is known (and polled) even when there are more than a page of them
                 store.exhausted = got < size
+                self._confirm(page.items, store.exhausted)
                 tail = page.items[-IN_FLIGHT_TAIL:]
                 if store.exhausted or not any(g.status in IN_FLIGHT_STATUSES for g in tail):
+                    self._reloading = False
                     break
             elif got < size or known_before:
                 self._gap_floor = None
@@ -212,33 +320,39 @@ class Poller:
         """
         report = CycleReport()
         store = self.store
-        if store.exhausted:
-            return report
+        if store.exhausted or self._reloading:
+            return report  # new filters: older pages wait for the top to be loaded afresh
         before = self.client.stats.requests
+        epoch = self._epoch
         try:
-            filters = dict(self.filters)
             anchor = self.older_anchor()
             offset = 0
             if anchor is None:  # nothing with a readable created_at: plain offsets
-                offset = max(len(store) - OLDER_OVERLAP, 0)
-            else:
-                user = filters.get("created_before")
-                user_dt = user if isinstance(user, datetime) else parse_time(user)
-                filters["created_before"] = anchor if user_dt is None else min(anchor, user_dt)
+                kept = len(self._unconfirmed) + len(self._doomed)
+                offset = max(len(store) - kept - OLDER_OVERLAP, 0)
             for _ in range(MAX_GAP_PAGES):
+                filters = self._params()
+                if anchor is not None:
+                    user = filters.get("created_before")
+                    filters["created_before"] = anchor if user is None else min(anchor, user)
                 page = await self.client.list_generations(
                     limit=MAX_PAGE_SIZE, offset=offset, **filters
                 )
+                self._check(epoch)
                 store.add_malformed(page.malformed)
+                # rows kept across a filter change are not new: confirming them pages on
                 new = any(g.id not in store.rows for g in page.items)
                 report.changed |= store.upsert(page.items, self.clock())
                 got = len(page.items) + len(page.malformed)
+                self._confirm(page.items, got < MAX_PAGE_SIZE)
                 if got < MAX_PAGE_SIZE:
                     store.exhausted = True
                     break
                 if new:
                     break
                 offset += got
+        except _Superseded:
+            return CycleReport()
         except HedraError as exc:
             report.error = exc
             self._record_failure(exc)
@@ -246,9 +360,12 @@ class Poller:
         return report
 
     def older_anchor(self) -> datetime | None:
-        """Just after the oldest loaded generation's creation time (None: no usable time)."""
+        """Just after the oldest loaded generation's creation time (None: no usable time);
+        rows kept across a filter change count once a page under the new filters held them."""
         store = self.store
         for gen_id in reversed(store.order):
+            if gen_id in self._unconfirmed or gen_id in self._doomed:
+                continue
             created = store.rows[gen_id].created
             if created is not None:
                 return created + timedelta(milliseconds=1)
@@ -295,7 +412,10 @@ class Poller:
         """Poll forever: a cycle, then sleep until the next is due or ``wake`` is set."""
         while True:
             if not self.paused:
+                epoch = self._epoch
                 on_report(await self.cycle())
+                if epoch != self._epoch:
+                    continue  # the filters changed during the cycle: ask again at once
             delay = self.next_delay()
             wake.clear()
             with contextlib.suppress(TimeoutError):

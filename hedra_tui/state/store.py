@@ -15,7 +15,7 @@ import json
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, KeysView
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -33,6 +33,7 @@ from ..api.sanitize import display
 from ..api.v3models import parse_any
 from .derive import (
     ErrorGroup,
+    cost_of,
     error_code_of,
     error_group,
     eta_deadline,
@@ -90,6 +91,8 @@ class Row:
     progress: float
     eta_at: datetime | None
     credits: int | None
+    cost: float | None  # credits (v2) or money (v3), for sorting
+    cost_text: str  # "15" credits (v2) or "$0.12" (v3)
     error_code: str | None  # raw
     error_text: str  # safe code text
     error_message: str  # safe, bounded
@@ -116,6 +119,15 @@ class Row:
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """A job this session saw end: kept for the activity strip even when its row is not."""
+
+    at: datetime
+    complete: bool
+    credits: int | None
 
 
 def _steady_eta(old: Row | None, new: datetime | None) -> datetime | None:
@@ -147,7 +159,9 @@ class Store:
     version: int = 0  # moves when the order (membership) changes
     _counts: Counter[str] = field(default_factory=Counter)
     _in_flight: set[str] = field(default_factory=set)
-    finished_ids: set[str] = field(default_factory=set)  # seen going from in flight to final
+    # jobs seen going from in flight to final this session; unlike rows, these outlive a
+    # change of server-side filters, so the activity strip keeps counting the whole session
+    endings: dict[str, Ending] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -158,17 +172,45 @@ class Store:
     def get(self, gen_id: str) -> Row | None:
         return self.rows.get(gen_id)
 
+    @property
+    def finished_ids(self) -> KeysView[str]:
+        """Ids of the jobs seen ending this session."""
+        return self.endings.keys()
+
     def clear(self) -> None:
-        """Forget every generation (new server-side filters); watched ids are kept."""
+        """Forget every generation and ending; watched ids are kept."""
         self.rows.clear()
         self.order.clear()
         self._keys.clear()
         self._counts.clear()
         self._in_flight.clear()
-        self.finished_ids.clear()
+        self.endings.clear()
         self.malformed.clear()
         self.exhausted = False
         self.version += 1
+
+    def retain(self, keep: Callable[[Row], bool]) -> int:
+        """Keep only the rows ``keep`` accepts (new server-side filters); returns how many
+        were dropped. Endings, models, malformed items and watched ids stay."""
+        return self.drop([row.id for row in self.rows.values() if not keep(row)])
+
+    def drop(self, ids: Iterable[str]) -> int:
+        """Forget these generations' rows; returns how many there were."""
+        gone = [row for i in ids if (row := self.rows.pop(i, None)) is not None]
+        if not gone:
+            return 0
+        for row in gone:
+            self._count(row, -1)
+        if len(gone) > len(self.order) // 8:
+            # many at once: rebuild the order in one pass instead of one delete each
+            pairs = [(k, i) for k, i in zip(self._keys, self.order, strict=True) if i in self.rows]
+            self._keys[:] = [k for k, _ in pairs]
+            self.order[:] = [i for _, i in pairs]  # in place: views hold this very list
+            self.version += 1
+        else:
+            for row in gone:
+                self._remove_order(row)
+        return len(gone)
 
     def add_malformed(self, items: Iterable[MalformedItem]) -> None:
         """Remember items that could not be read (the most recent ones only: polling sees the
@@ -197,6 +239,7 @@ class Store:
         code = _i(error_code_of(gen))
         reason = _i(gen.error.reason_code if gen.error is not None else None)
         message = gen.error.message if gen.error is not None else (gen.error_message or "")
+        cost, cost_text = cost_of(gen)
         changed_at = now
         finished_at = None
         if old is not None:
@@ -222,6 +265,8 @@ class Store:
             if status in IN_FLIGHT_STATUSES
             else None,
             credits=gen.credit_cost,
+            cost=cost,
+            cost_text=_i(cost_text) or "",
             error_code=code,
             error_text=_i(display(code or "", max_len=30)),
             error_message=display(message, max_len=ERROR_MESSAGE_MAX) if message else "",
@@ -250,7 +295,9 @@ class Store:
                 old = None
             self.rows[gen.id] = row
             if row.finished_at is not None:
-                self.finished_ids.add(gen.id)
+                self.endings[gen.id] = Ending(
+                    row.finished_at, row.status == GenerationStatus.COMPLETE, row.credits
+                )
             if old is None:
                 self._insert_order(row)
             changed.add(gen.id)

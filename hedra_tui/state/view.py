@@ -12,7 +12,11 @@ from datetime import UTC, datetime
 
 from .store import Row, Store
 
-SORTS: tuple[str, ...] = ("created", "status", "progress", "eta", "credits", "type")
+SORTS: tuple[str, ...] = (
+    "created", "status", "progress", "eta", "credits", "type", "model", "error", "prompt", "id",
+)  # fmt: skip
+# sorts whose natural first direction is A to Z (the others start with the largest first)
+ASCENDING_FIRST = frozenset({"type", "model", "error", "prompt", "id", "eta"})
 _STATUS_RANK = {"queued": 0, "processing": 1, "finalizing": 2, "error": 3, "complete": 4}
 _FAR = datetime.max.replace(tzinfo=UTC)
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -26,12 +30,16 @@ def row_matches(row: Row, needle: str, model_label: str) -> bool:
     return needle in haystack.lower()
 
 
-_SORT_KEYS: dict[str, Callable[[Row], object]] = {
-    "status": lambda r: (_STATUS_RANK.get(r.status, 5), r.status),
-    "progress": lambda r: r.progress,
-    "eta": lambda r: r.eta_at or _FAR,
-    "credits": lambda r: r.credits if r.credits is not None else -1,
-    "type": lambda r: r.type_text,
+_SORT_KEYS: dict[str, Callable[[Row, Store], object]] = {
+    "status": lambda r, _: (_STATUS_RANK.get(r.status, 5), r.status),
+    "progress": lambda r, _: r.progress,
+    "eta": lambda r, _: r.eta_at or _FAR,
+    "credits": lambda r, _: r.cost if r.cost is not None else -1.0,
+    "type": lambda r, _: r.type_text,
+    "model": lambda r, s: s.model_label(r).lower(),
+    "error": lambda r, _: (r.error_text, r.reason_code or ""),
+    "prompt": lambda r, _: r.prompt_text.lower(),
+    "id": lambda r, _: r.id,
 }
 
 
@@ -51,7 +59,8 @@ class View:
 
     @property
     def active(self) -> bool:
-        return bool(self.text or self.statuses or self.type or self.error) or self.sort != "created"
+        """The list is not the store's own order: filtered, or sorted another way."""
+        return self.filtering or self.sort != "created" or not self.descending
 
     def describe(self) -> str:
         """A few words for the header: what is filtered and how it is sorted."""
@@ -64,15 +73,33 @@ class View:
             parts.append(f"type={self.type}")
         if self.error:
             parts.append("error=" + "/".join(p for p in self.error if p))
-        if self.sort != "created" or not self.descending:
-            parts.append(f"by {self.sort} {'↓' if self.descending else '↑'}")
+        if self.sort == "created":
+            if not self.descending:
+                parts.append("oldest first")
+        else:  # ▼: the values shrink down the list, as the column title's arrow says
+            parts.append(f"by {self.sort} {'▼' if self.descending else '▲'}")
         return " · ".join(parts)
+
+    @property
+    def filtering(self) -> bool:
+        """Some rows are hidden (a sort alone hides none)."""
+        return bool(self.text or self.statuses or self.type or self.error)
+
+    def sort_by(self, key: str) -> None:
+        """Sort by ``key``; the same key again turns the order around."""
+        if key == self.sort:
+            self.descending = not self.descending
+        else:
+            self.sort = key
+            self.descending = key not in ASCENDING_FIRST
 
     def toggle_status(self, status: str) -> None:
         self.statuses ^= {status}
 
     def cycle_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        key = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.sort = key
+        self.descending = key not in ASCENDING_FIRST
 
     def key(self) -> tuple[object, ...]:
         return (
@@ -88,7 +115,7 @@ class View:
     def ids(self, *, changed: set[str] | None = None) -> list[str] | list[str]:
         """The ids to show, newest first unless sorted otherwise. With no filter and the
         default sort this is the store's own order (no copy)."""
-        if not self.active and self.descending:
+        if not self.active:
             return self.store.order
         key = self.key()
         # a data change can move a row in or out of a filter, or along a sort
@@ -105,7 +132,9 @@ class View:
             and (not needle or row_matches(r, needle, self.store.model_label(r)))
         ]
         if self.sort != "created":
-            picked.sort(key=_SORT_KEYS[self.sort], reverse=self.descending)  # type: ignore[arg-type]
+            store = self.store
+            sort_key = _SORT_KEYS[self.sort]
+            picked.sort(key=lambda r: sort_key(r, store), reverse=self.descending)  # type: ignore[arg-type,return-value]
         elif not self.descending:
             picked.reverse()
         self._cache_key = key

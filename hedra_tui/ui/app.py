@@ -14,14 +14,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
@@ -35,10 +35,14 @@ from ..api.sanitize import display, safe_link
 from ..state.activity import activity
 from ..state.errors_view import error_buckets
 from ..state.export import write_export
+from ..state.filters import ServerFilters
 from ..state.poller import CycleReport, Poller
 from ..state.store import Store, utcnow
 from ..state.view import View
+from .browser import why_no_browser
+from .cells import BY_KEY, DEFAULT_COLUMNS
 from .palette import Palette
+from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
 from .screens.server_filters import ServerFilterScreen
@@ -48,12 +52,14 @@ from .widgets.generation_list import GenerationList
 from .widgets.inflight import InFlightPanel
 from .widgets.json_tree import JsonTree
 from .widgets.status import (
+    FitLine,
     TextLine,
-    activity_text,
+    activity_line,
     banner_line,
-    counts_text,
-    credits_text,
-    state_text,
+    count_pieces,
+    money_piece,
+    state_piece,
+    status_line,
 )
 
 WIDE = 150
@@ -109,6 +115,7 @@ class HedraApp(App[int]):
         Binding("0", "clear_filters", "Clear filters", show=False, id="app.clear_filters"),
         Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
         Binding("s", "cycle_sort", "Sort", id="app.sort"),
+        Binding("C", "columns", "Columns", show=False, id="app.columns"),
         Binding("x", "errors", "Errors", id="app.errors"),
         Binding("L", "load_all", "Load all", show=False, id="app.load_all"),
         Binding("F", "server_filters", "Server filters", show=False, id="app.server_filters"),
@@ -133,7 +140,7 @@ class HedraApp(App[int]):
         credits_every: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
         source: str = "",
-        filters: dict[str, Any] | None = None,
+        filters: ServerFilters | None = None,
         autopoll: bool = True,
         export_dir: str | Path | None = None,
         max_streams: int = 4,
@@ -142,6 +149,8 @@ class HedraApp(App[int]):
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
         keymap: dict[str, str] | None = None,
+        columns: Sequence[str] | None = None,
+        on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
         warnings: Iterable[str] = (),
         loading: str = "loading…",
     ) -> None:
@@ -158,6 +167,9 @@ class HedraApp(App[int]):
         self.ring_bell = bell
         self.unseen = 0  # jobs that ended since the user last pressed a key
         self._on_theme = on_theme
+        self.columns = tuple(k for k in (columns or DEFAULT_COLUMNS) if k in BY_KEY)
+        self.columns = self.columns or DEFAULT_COLUMNS
+        self._on_columns = on_columns  # saves a chosen set; returns where (or None)
         if keymap:
             self.set_keymap(keymap)  # every binding has an id, so the config can rebind it
         if theme and theme in self.available_themes:
@@ -196,21 +208,19 @@ class HedraApp(App[int]):
         self._ticks = 0
         self._stream_changed: set[str] = set()  # v3 stream updates not shown yet
         self._stream_finished: set[str] = set()
-        self._loading_label = ""
+        self._loading_label: tuple[str, str] = ("", "")  # long and short forms
         self._was_failing = False
         self._credits_at_start: int | None = None
-        self._short: bool | None = None
+        self._inflight_choice: bool | None = None  # the user's f, once pressed
 
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="status"):
-            # three small widgets: each repaints alone when its own text changes
-            yield TextLine(id="status-state")
-            yield TextLine(id="status-counts")
-            yield TextLine(id="status-credits")
-        yield TextLine(id="activity")
-        yield TextLine(id="banner")
+        # each line is laid out for its own width when drawn, and repaints only when the
+        # facts it shows change
+        yield FitLine(id="status")
+        yield FitLine(id="activity")
+        yield FitLine(id="banner")
         with Horizontal(id="download"):
             yield ProgressBar(total=100, show_eta=False, id="download-bar")
             yield TextLine(id="download-label")
@@ -246,6 +256,9 @@ class HedraApp(App[int]):
         self.query_one("#list-pane").border_subtitle = self.source
         self.query_one("#detail").border_title = "Detail"
         self.inflight.border_title = "In flight"
+        self.list_view.set_columns(self.columns)
+        if self.api == "v3":
+            self.list_view.money_title = "COST"  # v3 jobs cost money, not credits
         self.list_view.focus()
         self._layout_for(self.size.width, self.size.height)
         self.watch(self, "theme", self._on_theme_change, init=False)
@@ -284,20 +297,28 @@ class HedraApp(App[int]):
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(sig, handler)
 
-    def on_resize(self) -> None:
-        self._layout_for(self.size.width, self.size.height)
+    def on_resize(self, event: events.Resize) -> None:
+        # the event carries the new size; ``self.size`` may still hold the old one here
+        self._layout_for(event.size.width, event.size.height)
 
     def _layout_for(self, width: int, height: int) -> None:
-        self.screen.set_class(width >= WIDE, "-wide")
+        """The layout is a function of the size alone (plus the user's own ``f`` choice).
+
+        The classes go on the App, not on ``self.screen``: a resize while a dialog is open
+        must still lay out the monitor underneath.
+        """
+        self.set_class(width >= WIDE, "-wide")
         short = height < SHORT
-        self.screen.set_class(short, "-short")
+        self.set_class(short, "-short")
         panel = self.inflight
         panel.max_lines = 4 if short else 6
-        if self._short != short:
-            # on a short terminal the list matters most: the in-flight panel starts hidden
-            # there (f shows it); the list's own bars and ETAs carry the same live facts
-            self._short = short
-            panel.display = not short
+        # on a short terminal the list matters most: the in-flight panel is hidden there
+        # unless the user asked for it with f (that choice holds at every size)
+        show = self._inflight_choice if self._inflight_choice is not None else not short
+        if panel.display != show:
+            panel.display = show
+            if show:
+                panel.update_rows()
 
     def _on_theme_change(self) -> None:
         self._apply_palette()
@@ -374,6 +395,8 @@ class HedraApp(App[int]):
         self._update_header()
         self._update_activity()
         self._update_list_title()
+        if self.view.text:
+            self._sync_filter_bar()  # the count follows new data
 
     def _announce(self, finished: set[str]) -> None:
         """Toast (and ring) for watched jobs that ended, or every job with notify = all."""
@@ -415,12 +438,14 @@ class HedraApp(App[int]):
         total = len(self.store)
         more = "" if self.store.exhausted else "+"
         title = f"Generations {total:,}{more}"
-        if self.view.active:
+        if self.view.filtering:
             shown = len(self.list_view.ids)
-            title = f"Generations {shown:,} of {total:,}{more} · {self.view.describe()}"
+            title = f"Generations {shown:,} of {total:,}{more}"
+        described = self.view.describe()
+        if described:
+            title += f" · {described}"
         if self.poller.filters:
-            server = ", ".join(f"{k}={v}" for k, v in self.poller.filters.items())
-            title += f" · server: {server}"
+            title += f" · server: {self.poller.filters.describe()}"
         # border titles are markup: what the user typed is escaped and made safe first
         title = escape(display(title, max_len=200))
         pane = self.query_one("#list-pane")
@@ -438,29 +463,33 @@ class HedraApp(App[int]):
         balance = getattr(self.poller, "balance", None)
         if balance is not None:
             credits = _money(balance)
-        width = self.size.width
-        self.query_one("#status-state", TextLine).set_text(
-            state_text(self.poller.health, self.poller.paused, self.palette)
+        palette = self.palette
+        state = state_piece(self.poller.health, self.poller.paused, palette)
+        loading = self._loading_label
+        if self._loading_older and not loading[0]:
+            loading = ("loading older…", "loading…")
+        counts = count_pieces(
+            counts=self.store.counts(),
+            stalled=stalled,
+            palette=palette,
+            loading=loading,
+            unreadable=len(self.store.malformed),
+            unseen=self.unseen,
         )
-        self.query_one("#status-counts", TextLine).set_text(
-            counts_text(
-                counts=self.store.counts(),
-                stalled=stalled,
-                palette=self.palette,
-                width=width,
-                loading=self._loading_label or ("loading older…" if self._loading_older else ""),
-                unreadable=len(self.store.malformed),
-                unseen=self.unseen,
-            )
+        money = money_piece(credits, palette, api=self.api)
+        key = (state, tuple(counts), money)
+        self.query_one("#status", FitLine).set_line(
+            key, lambda width: status_line(width, state=state, counts=counts, money=money)
         )
-        self.query_one("#status-credits", TextLine).set_text(
-            credits_text(credits, self.palette, wide=width >= 110, api=self.api)
-        )
-        banner = self.query_one("#banner", TextLine)
+        banner = self.query_one("#banner", FitLine)
         retry_at = self._next_poll_at if self.poller.health.error else None
-        text = banner_line(self.poller.health, self.poller.paused, self.palette, now, retry_at)
-        banner.set_text(text)
-        banner.set_class(bool(text.plain), "-shown")
+        health, paused = self.poller.health, self.poller.paused
+        probe = banner_line(health, paused, palette, now, retry_at)
+        banner.set_line(
+            (probe.plain, palette),
+            lambda width: banner_line(health, paused, palette, now, retry_at, width),
+        )
+        banner.set_class(bool(probe.plain), "-shown")
 
     def _update_activity(self) -> None:
         """The summary strip: per-minute sparklines change at most once a minute."""
@@ -479,7 +508,11 @@ class HedraApp(App[int]):
                 {**balance, "balance": max(self._balance_at_start - balance["balance"], 0)}
             )
         act = activity(self.store, self.clock())
-        self.query_one("#activity", TextLine).set_text(activity_text(act, self.palette, spent))
+        palette = self.palette
+        key = (tuple(act.completed), tuple(act.failed), act.error_rate, spent, palette)
+        self.query_one("#activity", FitLine).set_line(
+            key, lambda width: activity_line(act, palette, spent, width)
+        )
 
     def _tick(self) -> None:
         self._ticks += 1
@@ -548,16 +581,16 @@ class HedraApp(App[int]):
             if pending:
                 self.apply_changes(pending)
             self._loading_older = False
-            self._loading_label = ""
+            self._loading_label = ("", "")
             self._update_header()
 
-    def _history_label(self) -> str:
+    def _history_label(self) -> tuple[str, str]:
         """How far the history load got: a count and the date reached (no total is known)."""
         label = f"loading history… {len(self.store):,} loaded"
         oldest = self.poller.older_anchor()
         if oldest is not None:
             label += f", back to {oldest:%Y-%m-%d}"
-        return label
+        return label, f"loading… {len(self.store):,}"
 
     @work(exclusive=True, exit_on_error=False, group="older", name="older")
     async def load_older(self) -> None:
@@ -606,8 +639,34 @@ class HedraApp(App[int]):
     # -- find -----------------------------------------------------------------------
 
     def _apply_view(self) -> None:
+        self.list_view.set_sort(self.view.sort, self.view.descending)
         self.list_view.set_ids(self.view.ids())
         self._update_list_title()
+        self._sync_filter_bar()
+
+    def _sync_filter_bar(self) -> None:
+        self.query_one(FilterBar).sync(self.view.text, len(self.list_view.ids))
+
+    def on_generation_list_sort_clicked(self, message: GenerationList.SortClicked) -> None:
+        self.view.sort_by(message.sort)
+        self._apply_view()
+
+    def action_columns(self) -> None:
+        def picked(columns: tuple[str, ...] | None) -> None:
+            if columns is None or columns == self.columns:
+                return
+            self.columns = columns
+            self.list_view.set_columns(columns)
+            where = None
+            if self._on_columns is not None:
+                try:
+                    where = self._on_columns(columns)
+                except HedraError as exc:
+                    self.toast(f"Columns changed, but not saved: {exc.message}", severity="error")
+                    return
+            self.toast(f"Columns saved in {where}" if where else "Columns changed")
+
+        self.push_screen(ColumnsScreen(self.columns), picked)
 
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
@@ -617,6 +676,7 @@ class HedraApp(App[int]):
         self.view.text = message.value
         self._apply_view()
         self.query_one(FilterBar).show_count(len(self.list_view.ids))
+        self.list_view.action_first()  # the first match, as a search would
 
     def on_filter_bar_closed(self, message: FilterBar.Closed) -> None:
         if message.cleared:
@@ -631,19 +691,28 @@ class HedraApp(App[int]):
             )
             return
 
-        def picked(filters: dict[str, Any] | None) -> None:
+        def picked(filters: ServerFilters | None) -> None:
             if filters is None or filters == self.poller.filters:
                 return
-            # a different question to the API: start the list over and poll at once
-            self.poller.filters = filters
-            self.store.clear()
-            self._first_load_done = False
-            self.list_view.set_ids(self.view.ids())
-            self.detail.show(None)
-            self._update_list_title()
-            self._wake.set()
+            # a different question to the API: the loaded rows it matches stay on screen,
+            # the top is asked again at once; a history load (L) was for the old question
+            self.workers.cancel_group(self, "older")
+            change = self.poller.set_filters(filters)
+            self.view.text = ""  # a new question: the `/` text filter (and its bar) goes
+            self._apply_view()
+            self.apply_changes(set())  # the session's activity and credits are kept
+            if self.detail.gen_id is not None and self.detail.gen_id not in self.store.rows:
+                self.detail.show(self.list_view.cursor_id)
+            n = change.kept
+            rows = "no loaded row" if n == 0 else f"{n:,} loaded row" + ("s" if n > 1 else "")
+            if filters:
+                what = f"Server filter applied: {rows} {'match' if n > 1 else 'matches'}"
+            else:
+                what = f"Server filters cleared: {rows} kept"
+            self.toast(f"{what}; reloading from the API")
+            self.action_refresh()
 
-        self.push_screen(ServerFilterScreen(dict(self.poller.filters)), picked)
+        self.push_screen(ServerFilterScreen(self.poller.filters), picked)
 
     def action_errors(self) -> None:
         screen = ErrorsScreen(error_buckets(self.store), self.palette, self.clock())
@@ -704,17 +773,18 @@ class HedraApp(App[int]):
         self.toast(f"Copied {what}: {payload[:60]}" + ("…" if len(payload) > 60 else ""))
 
     def action_open_asset(self) -> None:
-        """Open the asset URL in a browser on this machine; over SSH that would open it on
-        the remote host, so there the URL is copied (OSC 52) instead."""
+        """Open the asset URL in a browser; where none can show it to this terminal's user
+        (over SSH, no display, no browser) the URL is copied with OSC 52 instead."""
         row = self.store.get(self.list_view.cursor_id or "")
         url = row.gen.asset.best_url if row is not None and row.gen.asset is not None else None
         link = safe_link(url)
         if link is None:
             self.toast("No http(s) asset URL to open")
             return
-        if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        why = why_no_browser()
+        if why is not None:
             self.copy_to_clipboard(link)
-            self.toast("Over SSH: the URL was copied to your clipboard instead")
+            self.toast(f"Not opened ({why}): the URL was copied to your clipboard")
             return
         self.open_url(link)
         self.toast("Opening the asset in your browser")
@@ -767,7 +837,8 @@ class HedraApp(App[int]):
 
     def action_toggle_inflight(self) -> None:
         panel = self.inflight
-        panel.display = not panel.display
+        self._inflight_choice = not panel.display
+        panel.display = self._inflight_choice
         if panel.display:
             panel.update_rows()
 

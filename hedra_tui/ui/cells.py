@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,41 +58,160 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+# Short words for the error types, for narrow lists (the detail pane names the type in full)
+ERROR_SHORT: dict[str, str] = {
+    "UNKNOWN": "unknown",
+    "INVALID_ARGUMENT": "bad input",
+    "NOT_FOUND": "not found",
+    "GONE": "gone",
+    "ALREADY_EXISTS": "exists",
+    "ALREADY_IN_PROGRESS": "in progress",
+    "UNAUTHORIZED": "unauthorized",
+    "PERMISSION_DENIED": "denied",
+    "INSUFFICIENT_BALANCE": "no balance",
+    "MODERATION_FAILED": "moderation",
+    "FAILED_PRECONDITION": "precondition",
+    "DEADLINE_EXCEEDED": "timed out",
+    "RESOURCE_EXHAUSTED": "exhausted",
+    "UNAVAILABLE": "unavailable",
+    "INTERNAL": "internal",
+}
+STATUS_SHORT: dict[str, str] = {
+    "queued": "queued",
+    "processing": "proc",
+    "finalizing": "final",
+    "complete": "done",
+    "error": "error",
+}
+
+
+def reason_words(reason: str) -> str:
+    """A reason code as words: ``MODERATION_LIKENESS`` -> ``likeness``."""
+    words = reason.removeprefix("MODERATION_").removeprefix("OUTPUT_")
+    return words.lower().replace("_", " ")
+
+
+def first_fit(candidates: Sequence[str], width: int) -> str:
+    """The first candidate that fits ``width`` whole, padded; the last one cropped otherwise."""
+    for text in candidates:
+        if cell_len(text) <= width:
+            return set_cell_size(text, width)
+    return fit(candidates[-1], width)
+
+
+def status_cell(icon: str, status: str, word: str, watched: bool, width: int) -> str:
+    """``▶ processing ★``, or ``▶ proc ★`` where there is less room."""
+    star = " ★" if watched else ""
+    short = STATUS_SHORT.get(status, word)
+    return first_fit([f"{icon} {word}{star}", f"{icon} {short}{star}"], width)
+
+
+def error_cell(icon: str, code: str, text: str, reason: str | None, width: int) -> str:
+    """The error type and reason in the longest form that fits: never a cut word for the
+    types and reasons the spec knows (an unknown type from the server may be cropped)."""
+    short = ERROR_SHORT.get(code, text.lower())
+    candidates = [f"{icon} {text}", f"{icon} {short}"]
+    if reason:
+        because = reason_words(reason)
+        candidates[:0] = [f"{icon} {text} ({because})", f"{icon} {short} ({because})"]
+    return first_fit(candidates, width)
+
+
 @dataclass(frozen=True)
 class Column:
+    """A list column: its widths from widest to narrowest form, and what it sorts by."""
+
     key: str
     title: str
-    width: int
-    min_total: int = 0  # shown only when the list is at least this wide
+    widths: tuple[int, ...]  # (0,) for the prompt, which takes what is left
+    about: str = ""  # one line for the column chooser
     right: bool = False
+    sort: str | None = None  # the View sort a click on its title picks
+
+    @property
+    def width(self) -> int:
+        return self.widths[0]
 
 
 # The columns that change by themselves (ETA every second, progress every poll) come
-# first: Textual rewrites a changed line from its left edge up to the last changed cell,
-# so keeping them left keeps a monitor that is left open cheap over SSH.
-COLUMNS: tuple[Column, ...] = (
-    Column("status", "STATUS", 13),
-    Column("eta", "ETA", 8),
-    Column("pct", "%", 4, right=True),
-    Column("progress", "PROGRESS", 12, min_total=100),
-    Column("type", "TYPE", 6),
-    Column("prompt", "PROMPT", 0),
-    Column("model", "MODEL", 14, min_total=110),
-    Column("age", "AGE", 4, right=True),
-    Column("credits", "CR", 5, min_total=100, right=True),
-    Column("error", "ERROR", 18, min_total=70),
+# first by default: Textual rewrites a changed line from its left edge up to the last
+# changed cell, so keeping them left keeps a monitor that is left open cheap over SSH.
+ALL_COLUMNS: tuple[Column, ...] = (
+    Column("status", "STATUS", (14, 9), "status icon and word (★ watched)", sort="status"),
+    Column("eta", "ETA", (8,), "time left for jobs in flight (stalled? when stuck)", sort="eta"),
+    Column("pct", "%", (4,), "progress in percent", right=True, sort="progress"),
+    Column("progress", "PROGRESS", (12,), "progress bar", sort="progress"),
+    Column("type", "TYPE", (6,), "video, image, audio, voice, text", sort="type"),
+    Column("prompt", "PROMPT", (0,), "the prompt (or text, or asset name)", sort="prompt"),
+    Column("model", "MODEL", (14,), "the model's name", sort="model"),
+    Column("age", "AGE", (4,), "time since the job was created", right=True, sort="created"),
+    Column("credits", "CR", (6,), "credits (v2) or cost in $ (v3)", right=True, sort="credits"),
+    Column("error", "ERROR", (32, 24, 14), "error type, reason (icon: what to do)", sort="error"),
+    Column("created", "CREATED", (11,), "creation time (MM-DD HH:MM, UTC)", sort="created"),
+    Column("id", "ID", (10,), "the start of the job's id", sort="id"),
 )
-PROMPT_MIN = 12
+BY_KEY: dict[str, Column] = {c.key: c for c in ALL_COLUMNS}
+DEFAULT_COLUMNS: tuple[str, ...] = (
+    "status", "eta", "pct", "progress", "type", "prompt", "model", "age", "credits", "error",
+)  # fmt: skip
+PROMPT_MIN = 8  # the prompt never gets narrower than this
+PROMPT_WANT = 24  # columns shorten or drop (as below) until the prompt has this much
+# (a quarter of the width on narrow lists)
+
+# What gives way, in order, when the prompt would get less than PROMPT_WANT: a column
+# moves to its next narrower form ("narrow") or drops whole ("drop"). Status and prompt
+# never drop; nothing is ever cut inside a word.
+SHRINK: tuple[tuple[str, str], ...] = (
+    ("error", "narrow"),  # no room for the reason code: the error type alone
+    ("progress", "drop"),  # the % column says the same
+    ("model", "drop"),
+    ("credits", "drop"),
+    ("created", "drop"),
+    ("id", "drop"),
+    ("error", "narrow"),  # short words: "moderation", "no balance", "timed out"
+    ("status", "narrow"),  # short words: "proc", "final", "done"
+    ("type", "drop"),
+    ("age", "drop"),
+    ("eta", "drop"),
+    ("pct", "drop"),
+    ("error", "drop"),
+)
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
-    """The columns that fit ``width`` cells, with widths; the prompt takes what is left."""
-    chosen = [c for c in COLUMNS if width >= c.min_total]
-    fixed = sum(c.width for c in chosen if c.key != "prompt") + len(chosen) - 1
-    room = width - fixed
-    if room < PROMPT_MIN:
-        # narrow: shrink the error column first, then drop it
-        chosen = [c for c in chosen if c.key != "error"]
-        fixed = sum(c.width for c in chosen if c.key != "prompt") + len(chosen) - 1
-        room = width - fixed
-    return [(c, max(room, PROMPT_MIN) if c.key == "prompt" else c.width) for c in chosen]
+def layout(width: int, keys: Sequence[str] = DEFAULT_COLUMNS) -> list[tuple[Column, int]]:
+    """The chosen columns that fit ``width`` cells, in the chosen order, with widths.
+
+    Columns give way in the order of ``SHRINK`` until the prompt gets ``PROMPT_WANT``
+    cells; the prompt then takes all that is left.
+    """
+    cols = [BY_KEY[k] for k in keys if k in BY_KEY]
+    form = {c.key: 0 for c in cols}
+
+    def room() -> int:
+        fixed = sum(BY_KEY[k].widths[i] for k, i in form.items() if k != "prompt")
+        return width - fixed - (len(form) - 1)
+
+    has_prompt = "prompt" in form
+    want = min(PROMPT_WANT, max(PROMPT_MIN, width // 4)) if has_prompt else 0
+    for key, action in SHRINK:
+        if room() >= want:
+            break
+        if key not in form:
+            continue
+        if action == "drop":
+            del form[key]
+        elif form[key] + 1 < len(BY_KEY[key].widths):
+            form[key] += 1
+    left = room()
+    out: list[tuple[Column, int]] = []
+    for col in cols:
+        if col.key not in form:
+            continue
+        if col.key == "prompt":
+            out.append((col, max(left, PROMPT_MIN)))
+        else:
+            w = col.widths[form[col.key]]
+            if not has_prompt and col is cols[-1]:
+                w = max(w, w + left)  # no prompt: the last column takes the rest
+            out.append((col, w))
+    return out

@@ -9,7 +9,7 @@ import sys
 from ..api.sanitize import display
 from ..commands.connect import connect
 from ..commands.list_cmd import filters_from_args
-from ..config import Settings, origins, remember, remembered
+from ..config import Settings, origins, remember, remembered, save_setting
 
 
 def ui_warnings(settings: Settings, available_themes: set[str]) -> list[str]:
@@ -52,6 +52,8 @@ def run_app(args: argparse.Namespace) -> int:
             theme=theme,
             on_theme=lambda name: remember("theme", name),
             keymap=conn.settings.keymap,
+            columns=conn.settings.columns,
+            on_columns=lambda cols: str(save_setting("columns", list(cols))),
             export_dir=conn.settings.download_dir,
             max_streams=conn.settings.max_streams,
             warnings=[*conn.warnings, *extra],

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from hedra_tui.ui.widgets.json_tree import JsonTree
-from hedra_tui.ui.widgets.status import TextLine
+from hedra_tui.ui.widgets.status import FitLine
 
 from ..integration.helpers import inject
 from .conftest import line_text, wait_for
@@ -115,6 +115,6 @@ async def test_hostile_error_detail_in_the_banner_is_plain(make_app):
         app.poller.health.error = "boom " + MARKUP
         app._update_header()
         await pilot.pause()
-        banner = app.query_one("#banner", TextLine)
-        assert MARKUP in banner._text.plain
+        banner = app.query_one("#banner", FitLine)
+        assert MARKUP in banner.plain
         assert line_text(app.list_view, 0)

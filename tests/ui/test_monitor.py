@@ -9,7 +9,7 @@ from rich.text import Text
 from hedra_tui.state.poller import ConnState, plan_requests
 from hedra_tui.ui.palette import GROUP_ICONS
 from hedra_tui.ui.widgets.json_tree import JsonTree
-from hedra_tui.ui.widgets.status import TextLine
+from hedra_tui.ui.widgets.status import FitLine
 
 from ..integration.helpers import advance, clear_faults, inject, reset_stats, set_fault, stats
 from .conftest import line_text, wait_for
@@ -134,10 +134,10 @@ async def test_a_failing_api_keeps_the_data_marks_it_stale_and_recovers(make_app
         try:
             await pilot.press("r")
             await wait_for(pilot, lambda: app.poller.health.state is ConnState.RETRYING)
-            banner = app.query_one("#banner", TextLine)
-            await wait_for(pilot, lambda: "503" in banner._text.plain)
+            banner = app.query_one("#banner", FitLine)
+            await wait_for(pilot, lambda: "503" in banner.plain)
             assert banner.has_class("-shown")
-            assert "stale" in app.query_one("#status-state", TextLine)._text.plain
+            assert "stale" in app.query_one("#status", FitLine).plain
             assert len(app.store) == rows_before  # nothing lost
         finally:
             clear_faults(sim)
@@ -152,10 +152,10 @@ async def test_a_rejected_key_says_so_in_words(make_app):
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: app.poller.health.state is ConnState.AUTH_FAILED)
-            banner = app.query_one("#banner", TextLine)
-            await wait_for(pilot, lambda: "API key" in banner._text.plain)
-            assert "HEDRA_API_KEY" in banner._text.plain
-            assert "auth failed" in app.query_one("#status-state", TextLine)._text.plain
+            banner = app.query_one("#banner", FitLine)
+            await wait_for(pilot, lambda: "API key" in banner.plain)
+            assert "HEDRA_API_KEY" in banner.plain
+            assert "auth failed" in app.query_one("#status", FitLine).plain
     finally:
         clear_faults(sim)
 
@@ -198,7 +198,7 @@ async def test_jobs_without_progress_are_marked_stalled(make_app):
         clock.offset = 3600  # an hour passes for the app; the simulator's jobs stand still
         app._tick()
         await pilot.pause()
-        counts = app.query_one("#status-counts", TextLine)._text.plain
+        counts = app.query_one("#status", FitLine).plain
         assert "stalled?" in counts
         flying = app.store.in_flight_ids()
         index = app.store.order.index(flying[0])
@@ -212,7 +212,7 @@ async def test_pause_stops_polling_and_refresh_key_polls(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cycles >= 1)
         await pilot.press("p")
-        assert "paused" in app.query_one("#status-state", TextLine)._text.plain
+        assert "paused" in app.query_one("#status", FitLine).plain
         cycles = app.cycles
         await pilot.pause(0.6)  # a cycle already under way may still finish
         assert app.cycles <= cycles + 1
@@ -222,7 +222,7 @@ async def test_pause_stops_polling_and_refresh_key_polls(make_app):
         await pilot.press("r")
         await wait_for(pilot, lambda: stats(sim)["total"] > 0)
         await pilot.press("p")
-        assert "paused" not in app.query_one("#status-state", TextLine)._text.plain
+        assert "paused" not in app.query_one("#status", FitLine).plain
 
 
 async def test_older_pages_load_when_the_cursor_nears_the_end(make_app):
@@ -230,10 +230,10 @@ async def test_older_pages_load_when_the_cursor_nears_the_end(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cycles >= 1)
         assert len(app.store) == 100 and not app.store.exhausted
-        await pilot.press("G")
+        await pilot.press("G", "j")  # G: the last loaded row; going on down loads more
         await wait_for(pilot, lambda: len(app.store) > 100)
         for _ in range(10):
-            await pilot.press("G")
+            await pilot.press("G", "j")
             await pilot.pause(0.1)
             if app.store.exhausted:
                 break

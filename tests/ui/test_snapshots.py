@@ -1,4 +1,5 @@
-"""Snapshot tests: the monitor at 80x24 and 120x40 with deterministic data and clock."""
+"""Snapshot tests: the monitor at every designed size (60x15 to 160x45), the detail tree,
+help and v3, with deterministic data and clock."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ async def _loaded(pilot) -> None:
     await pilot.pause(0.3)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(60, 15), (80, 24), (100, 30), (120, 40), (160, 45)])
 def test_monitor_snapshot(snap_compare, make_app, size):
     app, _, _ = make_app(count=300, inflight=12, seed=21)
     assert snap_compare(app, terminal_size=size, run_before=_loaded)

@@ -24,7 +24,7 @@ import pytest
 from hedra_tui.api.client import HedraClient
 from hedra_tui.state.poller import ConnState
 from hedra_tui.ui.app import HedraApp
-from hedra_tui.ui.widgets.status import TextLine
+from hedra_tui.ui.widgets.status import FitLine
 
 from ..integration.helpers import advance, clear_faults, set_fault
 from .conftest import AppClock, wait_for
@@ -58,7 +58,7 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
     recovery: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         loop = asyncio.get_running_loop()
-        banner = app.query_one("#banner", TextLine)
+        banner = app.query_one("#banner", FitLine)
         await wait_for(pilot, lambda: app.cycles >= 2, timeout=15)
         start = loop.time()
         rss_start: float | None = None
@@ -71,11 +71,11 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
                     pilot,
                     lambda: (
                         app.poller.health.state in (ConnState.RETRYING, ConnState.AUTH_FAILED)
-                        and bool(banner._text.plain)
+                        and bool(banner.plain)
                     ),
                     timeout=20,
                 )
-                shown[mode] = banner._text.plain
+                shown[mode] = banner.plain
                 await pilot.pause(fault_seconds)
                 assert app.poller.health.state is not ConnState.LIVE, mode
                 clear_faults(sim)
@@ -83,7 +83,7 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
                 cleared_at = loop.time()
                 await wait_for(
                     pilot,
-                    lambda: app.poller.health.state is ConnState.LIVE and not banner._text.plain,
+                    lambda: app.poller.health.state is ConnState.LIVE and not banner.plain,
                     timeout=max(30.0, fault_seconds * 3),
                 )
                 recovery[mode] = max(recovery.get(mode, 0.0), loop.time() - cleared_at)

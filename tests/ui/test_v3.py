@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hedra_tui.ui.widgets.json_tree import JsonTree
-from hedra_tui.ui.widgets.status import TextLine
+from hedra_tui.ui.widgets.status import FitLine
 
 from ..integration.helpers import advance
 from .conftest import line_text, wait_for
@@ -13,7 +13,7 @@ async def test_v3_monitor_lists_jobs_streams_progress_and_shows_the_log(make_v3_
     app, sim, clock = make_v3_app(count=120, inflight=6, max_streams=2)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cycles >= 2 and app.detail.gen_id is not None)
-        header = app.query_one("#status-credits", TextLine)._text.plain
+        header = app.query_one("#status", FitLine).plain
         assert "API v3" in header and "$" in header  # which API, and the wallet balance
         assert len(app.poller.streams) == 2  # within the cap, with 6 jobs in flight
         first = app.store.rows[app.store.order[0]]

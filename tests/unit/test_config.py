@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 
 import pytest
 
@@ -215,3 +216,33 @@ def test_unknown_filter_suggests_the_closest(isolated):
     (isolated / "config.toml").write_text('[filters]\ntyp = "video"\n')
     with pytest.raises(ConfigError, match="unknown filter 'typ'; did you mean 'type'"):
         load_settings()
+
+
+def test_save_setting_keeps_the_rest_of_the_file(tmp_path, monkeypatch):
+    from hedra_tui.config import save_setting
+
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("HEDRA_TUI_CONFIG", str(path))
+    path.write_text(
+        '# my settings\ninterval = 3\ncolumns = [\n  "status",\n  "prompt",\n]\n\n'
+        '[keymap]\n"app.refresh" = "ctrl+r"\n',
+        encoding="utf-8",
+    )
+    save_setting("columns", ["status", "age", "prompt"])
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert data["columns"] == ["status", "age", "prompt"]
+    assert data["interval"] == 3 and data["keymap"] == {"app.refresh": "ctrl+r"}
+    assert text.startswith("# my settings\n")
+    save_setting("theme", "nord")  # a new key goes above the first table
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["theme"] == "nord" and "theme" not in data["keymap"]
+
+
+def test_save_setting_creates_the_file(tmp_path, monkeypatch):
+    from hedra_tui.config import load_settings, save_setting
+
+    path = tmp_path / "sub" / "config.toml"
+    monkeypatch.setenv("HEDRA_TUI_CONFIG", str(path))
+    save_setting("columns", ["status", "prompt"])
+    assert load_settings().columns == ["status", "prompt"]

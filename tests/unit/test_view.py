@@ -89,7 +89,7 @@ def test_sorts_and_the_sort_survives_new_data():
     view.sort = "status"
     view.descending = False
     assert set(view.ids()[:2]) == {"d", "e"}  # queued first (ties stay newest first)
-    assert "by status" in view.describe()
+    assert "by status ▲" in view.describe()
 
 
 def test_filtered_view_follows_status_changes():

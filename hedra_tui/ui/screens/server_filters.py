@@ -1,9 +1,8 @@
 """The server-side filter dialog: what `GET /generations` is asked for (type, dates, text,
-agent thread, ids). Applying it reloads the list from the API."""
+agent thread, ids). Applying it keeps the loaded rows it matches and reloads the list from
+the API (see ``Poller.set_filters``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ...state.timespec import parse_timespec
+from ...state.filters import FilterError, ServerFilters
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("type", "type", "video, image, audio, voice, text, text_to_speech, …"),
@@ -20,41 +19,32 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("created_before", "created before", "same forms"),
     ("prompt_query", "prompt contains", "words in the prompt"),
     ("agent_thread_id", "agent thread id", "uuid"),
-    ("ids", "ids", "comma-separated generation ids"),
+    ("ids", "ids", "comma-separated generation ids (at most 100)"),
 )
+LABELS = {key: label for key, label, _ in FIELDS}
 
 
-def parse_filters(values: dict[str, str]) -> dict[str, Any]:
-    """Dialog text -> client filters; raises ValueError naming the field."""
-    out: dict[str, Any] = {}
-    for key, label, _ in FIELDS:
-        value = values.get(key, "").strip()
-        if not value:
-            continue
-        if key.startswith("created_"):
-            try:
-                out[key] = parse_timespec(value)
-            except ValueError as exc:
-                raise ValueError(f"{label}: {exc}") from None
-        elif key == "ids":
-            out[key] = [part.strip() for part in value.split(",") if part.strip()][:100]
-        else:
-            out[key] = value
-    return out
-
-
-def as_text(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat().replace("+00:00", "Z")
-    return str(value)
-
-
-class ServerFilterScreen(ModalScreen[dict[str, Any] | None]):
+class ServerFilterScreen(ModalScreen[ServerFilters | None]):
     """Enter or Apply applies; esc cancels; Clear removes every server-side filter."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="filters.cancel")]
+    # Tab is a priority binding here: Textual's own tab binding runs only after the key went
+    # to the focused Input and bubbled back up, and by then the keys typed right after it
+    # were already handed to that same Input ("video" tab "3d" gave "video3d"). A priority
+    # binding moves the focus before the next key is dispatched.
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="filters.cancel"),
+        Binding(
+            "tab", "app.focus_next", "Next field", show=False, priority=True, id="filters.next"
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="filters.previous",
+        ),
+    ]
     DEFAULT_CSS = """
     ServerFilterScreen { align: center middle; }
     ServerFilterScreen > Vertical {
@@ -68,9 +58,9 @@ class ServerFilterScreen(ModalScreen[dict[str, Any] | None]):
     ServerFilterScreen #buttons { height: 3; align: right middle; }
     """
 
-    def __init__(self, current: dict[str, Any]) -> None:
+    def __init__(self, current: ServerFilters) -> None:
         super().__init__()
-        self.current = current
+        self.current = current.texts()  # as typed: a relative "3d" shows as "3d" again
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -79,7 +69,7 @@ class ServerFilterScreen(ModalScreen[dict[str, Any] | None]):
                 with Horizontal():
                     yield Label(label)
                     field = Input(
-                        value=as_text(self.current[key]) if key in self.current else "",
+                        value=self.current.get(key, ""),
                         placeholder=hint,
                         id=f"f-{key}",
                     )
@@ -98,9 +88,10 @@ class ServerFilterScreen(ModalScreen[dict[str, Any] | None]):
 
     def _apply(self) -> None:
         try:
-            self.dismiss(parse_filters(self._values()))
-        except ValueError as exc:
-            self.query_one("#filter-error", Static).update(Text(str(exc)))
+            self.dismiss(ServerFilters.parse(self._values()))
+        except FilterError as exc:
+            error = Text(f"{LABELS.get(exc.field, exc.field)}: {exc}")
+            self.query_one("#filter-error", Static).update(error)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -108,6 +99,6 @@ class ServerFilterScreen(ModalScreen[dict[str, Any] | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "clear":
-            self.dismiss({})
+            self.dismiss(ServerFilters())
         else:
             self._apply()

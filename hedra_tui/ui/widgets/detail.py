@@ -61,7 +61,9 @@ def summary_text(
         field("model", model)
     text.append("\n")
     if row.credits is not None:
-        field("credits", str(row.credits))
+        field("credits", row.cost_text)
+    elif row.cost_text:
+        field("cost", row.cost_text)  # v3: money
     if row.created is not None:
         field("created", f"{row.created:%Y-%m-%d %H:%M:%S}Z ({format_age(row.created, now)} ago)")
     text.append("\n")

@@ -33,7 +33,10 @@ class FilterBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("/", id="filter-prompt")
         # no blinking cursor: a blinking cursor repaints (and writes bytes) forever
-        yield Input(placeholder="filter: prompt, id, model, error…", id="filter-input")
+        # compact: one line, no border (a bordered Input is 3 rows; in 1 its text is hidden)
+        yield Input(
+            placeholder="filter: prompt, id, model, error…", id="filter-input", compact=True
+        )
         yield Label("", id="filter-count")
 
     def on_mount(self) -> None:
@@ -45,10 +48,29 @@ class FilterBar(Horizontal):
         field.value = value
         field.focus()
 
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
     def show_count(self, count: int) -> None:
         self.query_one("#filter-count", Label).update(
             f"{count:,} match{'es' if count != 1 else ''}"
         )
+
+    def sync(self, text: str, count: int) -> None:
+        """Follow the view: closed when its text filter is gone (0, F), else the text and
+        an up-to-date count."""
+        field = self.query_one(Input)
+        if not text:
+            if self.is_open and not field.has_focus:
+                self.remove_class("-open")
+            if field.value and not field.has_focus:
+                field.value = ""
+            return
+        if field.value != text and not field.has_focus:
+            field.value = text
+        self.add_class("-open")
+        self.show_count(count)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -23,7 +23,17 @@ from textual.strip import Strip
 
 from ...state.derive import format_age
 from ...state.store import Row, Store
-from ..cells import Column, bar, eta_text, fit, layout, percent
+from ..cells import (
+    DEFAULT_COLUMNS,
+    Column,
+    bar,
+    error_cell,
+    eta_text,
+    fit,
+    layout,
+    percent,
+    status_cell,
+)
 from ..palette import GROUP_ICONS, Palette, status_icon
 
 CACHE_SIZE = 2048
@@ -68,6 +78,13 @@ class GenerationList(ScrollView, can_focus=True):
     class NeedMore(Message):
         """The cursor or the viewport came near the end of what is loaded."""
 
+    class SortClicked(Message):
+        """A click on a column title: sort by that column (again: the other way)."""
+
+        def __init__(self, sort: str) -> None:
+            super().__init__()
+            self.sort = sort
+
     def __init__(
         self,
         store: Store,
@@ -91,6 +108,12 @@ class GenerationList(ScrollView, can_focus=True):
         # screen line -> (head, cell keys) of what was drawn there, to refresh only what changed
         self._drawn: dict[int, tuple[tuple[object, ...], tuple[object, ...]]] = {}
         self._seen_version = -1
+        self.columns: tuple[str, ...] = DEFAULT_COLUMNS
+        self.sort_key = "created"
+        self.descending = True
+        self.money_title = "CR"  # "COST" on v3, where the column shows money
+        self._layouts: dict[int, list[tuple[Column, int]]] = {}
+        self._hold_more = False  # after G: no page is asked for until the cursor moves on
 
     # -- data ------------------------------------------------------------------------
 
@@ -99,6 +122,26 @@ class GenerationList(ScrollView, can_focus=True):
         self._palette_version += 1
         self._cache.clear()
         self.refresh()
+
+    def set_columns(self, keys: Sequence[str]) -> None:
+        """Show these columns in this order (the layout still drops what does not fit)."""
+        self.columns = tuple(keys)
+        self._layouts.clear()
+        self._cache.clear()
+        self._drawn.clear()
+        self.refresh()
+
+    def set_sort(self, key: str, descending: bool) -> None:
+        """The sort the view applies; its column title carries an arrow."""
+        if (key, descending) != (self.sort_key, self.descending):
+            self.sort_key, self.descending = key, descending
+            self.refresh_line(0)
+
+    def layout(self, width: int) -> list[tuple[Column, int]]:
+        cols = self._layouts.get(width)
+        if cols is None:
+            cols = self._layouts[width] = layout(width, self.columns)
+        return cols
 
     def set_ids(self, ids: Sequence[str]) -> None:
         """Show these ids (a filtered/sorted view of the store), keeping the cursor's job."""
@@ -123,11 +166,13 @@ class GenerationList(ScrollView, can_focus=True):
             if index is not None:
                 self.cursor = index
         self.cursor = max(0, min(self.cursor, len(self.ids) - 1))
-        self.virtual_size = Size(self.size.width, len(self.ids) + 1)
+        self.virtual_size = Size(self.size.width, self._virtual_height())
         if self.scroll_offset.y > 0 and self.cursor != old_cursor:
             # keep the view still around the cursor when rows arrive above it
             self.scroll_to(y=max(0, self.scroll_offset.y + self.cursor - old_cursor), animate=False)
-        self._set_cursor(self.cursor)  # announces only when the job under it changed
+        # announces only when the job under it changed; never asks for more by itself (a
+        # short filtered list would otherwise pull in the whole history, page after page)
+        self._set_cursor(self.cursor, prefetch=False)
         self.refresh()
         return True
 
@@ -175,7 +220,11 @@ class GenerationList(ScrollView, can_focus=True):
 
     # -- cursor -------------------------------------------------------------------------
 
-    def _set_cursor(self, index: int, *, announce: bool = True) -> None:
+    def _virtual_height(self) -> int:
+        """The title line, the rows, and a last line saying more exist on the server."""
+        return len(self.ids) + 1 + (0 if self.store.exhausted or not self.ids else 1)
+
+    def _set_cursor(self, index: int, *, announce: bool = True, prefetch: bool = True) -> None:
         if not self.ids:
             self.cursor = 0
             if self.cursor_id is not None:
@@ -193,7 +242,8 @@ class GenerationList(ScrollView, can_focus=True):
         self.refresh_line(index + 1)
         if changed and announce:
             self.post_message(self.Highlighted(new_id))
-        if not self.store.exhausted and index >= len(self.ids) - LOAD_MORE_MARGIN:
+        if prefetch and not self.store.exhausted and index >= len(self.ids) - LOAD_MORE_MARGIN:
+            self._hold_more = False
             self.post_message(self.NeedMore())
 
     def _scroll_cursor_into_view(self) -> None:
@@ -211,7 +261,12 @@ class GenerationList(ScrollView, can_focus=True):
         self._set_cursor(0)
 
     def action_last(self) -> None:
-        self._set_cursor(len(self.ids) - 1)
+        """The last loaded row, with the line below it saying whether more exist; the next
+        page loads when the cursor goes on down, not now (it would move the cursor's row
+        up into the middle of the list)."""
+        self._hold_more = True
+        self._set_cursor(len(self.ids) - 1, prefetch=False)
+        self.scroll_end(animate=False, immediate=True)
 
     def action_page(self, direction: int) -> None:
         self._set_cursor(self.cursor + direction * max(self.size.height - 2, 1))
@@ -229,19 +284,34 @@ class GenerationList(ScrollView, can_focus=True):
 
     def _on_click(self, event: events.Click) -> None:
         line = event.y
+        if line == 0:
+            col = self._column_at(event.x)
+            if col is not None and col.sort is not None:
+                self.post_message(self.SortClicked(col.sort))
+            return
         if line >= 1:
             self._set_cursor(self._top_index() + line - 1)
         if event.chain >= 2 and self.cursor_id is not None:
             self.post_message(self.Selected(self.cursor_id))
 
+    def _column_at(self, x: int) -> Column | None:
+        width = self.scrollable_content_region.width
+        for (col, _), (start, w) in zip(self.layout(width), self._spans(width), strict=True):
+            if start <= x < start + w + 1:
+                return col
+        return None
+
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if self._hold_more:
+            return  # G went to the end: the next page waits for the next move down
         if not self.store.exhausted and self._top_index() + self.size.height >= len(self.ids) - 5:
             self.post_message(self.NeedMore())
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.ids) + 1)
+        self.virtual_size = Size(self.size.width, self._virtual_height())
         self._cache.clear()
+        self._layouts.clear()
 
     def on_focus(self) -> None:
         self.refresh_line(self.cursor + 1)
@@ -258,7 +328,7 @@ class GenerationList(ScrollView, can_focus=True):
         """(x, width) of each visible column."""
         out = []
         x = 0
-        for _col, w in layout(width):
+        for _col, w in self.layout(width):
             out.append((x, w))
             x += w + 1
         return out
@@ -271,7 +341,7 @@ class GenerationList(ScrollView, can_focus=True):
         head = (row.id, index == self.cursor, self.has_focus, self._palette_version, width)
         stalled = self.store.is_stalled(row, now, self.stall_after)
         return head, tuple(
-            self._cell_key(row, col.key, w, now, stalled) for col, w in layout(width)
+            self._cell_key(row, col.key, w, now, stalled) for col, w in self.layout(width)
         )
 
     def _cell_key(self, row: Row, key: str, w: int, now: datetime, stalled: bool) -> object:
@@ -292,9 +362,13 @@ class GenerationList(ScrollView, can_focus=True):
         if key == "age":
             return format_age(row.created, now)
         if key == "credits":
-            return row.credits
+            return row.cost_text
         if key == "error":
-            return (row.error_text, row.error_group, row.status)
+            return (row.error_text, row.error_group, row.status, row.reason_code)
+        if key == "created":
+            return row.created
+        if key == "id":
+            return row.id_text
         return None
 
     def render_line(self, y: int) -> Strip:
@@ -306,6 +380,8 @@ class GenerationList(ScrollView, can_focus=True):
         index = self._top_index() + y - 1
         if index >= len(self.ids):
             self._drawn.pop(y, None)
+            if index == len(self.ids) and self.ids and not self.store.exhausted:
+                return self._more_line(width)
             return Strip.blank(width, Style())
         now = self.clock()
         key = self._state(index, width, now)
@@ -324,12 +400,37 @@ class GenerationList(ScrollView, can_focus=True):
         assert self.palette is not None
         style = self.palette.header
         segments: list[Segment] = []
-        for i, (col, w) in enumerate(layout(width)):
+        for i, (col, w) in enumerate(self.layout(width)):
             if i:
                 segments.append(Segment(" ", style))
-            title = col.title.rjust(w) if col.right else col.title
+            title = self.money_title if col.key == "credits" else col.title
+            if col.sort == self.sort_key and self._arrow_column(col):
+                title += self._arrow(col)
+            title = title.rjust(w) if col.right else title
             segments.append(Segment(fit(title, w), style))
         return Strip(segments).adjust_cell_length(width, Style())
+
+    def _more_line(self, width: int) -> Strip:
+        assert self.palette is not None
+        text = "⋯ more on the server: ↓ loads the next page, L loads all"
+        return Strip([Segment(fit(text, width), self.palette.muted)])
+
+    def _arrow_column(self, col: Column) -> bool:
+        """The one column that carries the sort arrow (AGE for the creation time, % for
+        progress, unless they are not shown)."""
+        shown = [c for c, _ in self.layout(self.scrollable_content_region.width)]
+        for c in shown:
+            if c.sort == self.sort_key:
+                return c is col
+        return False
+
+    def _arrow(self, col: Column) -> str:
+        """▲ when the column's values grow down the list, ▼ when they shrink. Newest first
+        means the ages grow: AGE▲."""
+        growing = not self.descending
+        if col.key == "age":
+            growing = not growing  # a later creation time is a smaller age
+        return "▲" if growing else "▼"
 
     def _render_row(self, row: Row, width: int, is_cursor: object, now: datetime) -> Strip:
         palette = self.palette
@@ -342,7 +443,7 @@ class GenerationList(ScrollView, can_focus=True):
             base = palette.cursor if self.has_focus else palette.cursor_blurred
         status_style = palette.for_status(row.status)
         segments: list[Segment] = []
-        for i, (col, w) in enumerate(layout(width)):
+        for i, (col, w) in enumerate(self.layout(width)):
             cell = self._cell(row, col, w, status_style, eta, age, base)
             if i:
                 # the gap takes the next cell's style: runs of one style then merge, and
@@ -365,8 +466,8 @@ class GenerationList(ScrollView, can_focus=True):
         assert palette is not None
         key = col.key
         if key == "status":
-            mark = "★" if row.id in self.store.watched else " "  # watched jobs carry a star
-            text = fit(f"{status_icon(row.status)}{mark}{row.status_text}", w)
+            watched = row.id in self.store.watched  # watched jobs carry a star
+            text = status_cell(status_icon(row.status), row.status, row.status_text, watched, w)
             return [Segment(text, base + status_style)]
         if key == "type":
             return [Segment(fit(row.type_text, w), base)]
@@ -388,17 +489,19 @@ class GenerationList(ScrollView, can_focus=True):
         if key == "age":
             return [Segment(str(age).rjust(w)[:w], base + palette.muted)]
         if key == "credits":
-            text = "" if row.credits is None else str(row.credits)
-            return [Segment(fit(text.rjust(w), w), base)]
+            return [Segment(fit(row.cost_text.rjust(w), w), base)]
+        if key == "created":
+            text = f"{row.created:%m-%d %H:%M}" if row.created is not None else "?"
+            return [Segment(fit(text, w), base + palette.muted)]
+        if key == "id":
+            return [Segment(fit(row.id_text[:w], w), base + palette.muted)]
         if key == "error":
             # an error object on a finished-ok job (the doc example has one) is shown in the
             # detail pane only; the list column is for jobs that failed or look wrong
             if row.error_code is None or row.status == "complete":
                 return [Segment(" " * w, base)]
             icon = GROUP_ICONS.get(row.error_group, "?") if row.error_group else "?"
-            return [
-                Segment(
-                    fit(f"{icon} {row.error_text}", w), base + palette.for_group(row.error_group)
-                )
-            ]
+            code = row.error_code or ""
+            text = error_cell(icon, code, row.error_text, row.reason_code, w)
+            return [Segment(text, base + palette.for_group(row.error_group))]
         return [Segment(" " * w, base)]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from ...api.models import GenerationStatus
+from ...api.models import IN_FLIGHT_STATUSES, GenerationStatus
 from ...state.activity import Activity, sparkline
 from ...state.poller import ConnState, Health
+from ..fitline import Piece, fit_line
 from ..palette import Palette, status_icon
 
 _ORDER = (
@@ -58,118 +62,386 @@ class TextLine(Widget):
         return self._text
 
 
-def state_text(health: Health, paused: bool, palette: Palette) -> Text:
+# Stages of the status line (see ui/fitline.py): what shortens first as the width shrinks.
+MONEY_SHORT = 1  # "credits 250,000" -> "cr 250,000"
+LOADING_SHORT = 2  # "loading history… 5,000 loaded, back to …" -> "loading… 5,000"
+WORDS_SHORT = 3  # "processing" -> "proc", "complete" -> "done", "stalled?" -> "stall?"
+CLOCK_DROP = 4  # "● live 19:58" -> "● live" (only while live: otherwise the time matters)
+ZEROS_DROP = 5  # counts of zero drop, except complete and error
+TIGHT = 6  # pieces separated by one space instead of two
+MONEY_COMPACT = 7  # "cr 250,000" -> "cr 250k"; the loading note drops
+ICONS_SOME = 8  # in flight, other, stalled, new: "▶ 17 proc" -> "▶17", "? 1 other" -> "?1"
+ICONS_ONLY = 9  # complete and error too: "✗ 9 error" -> "✗9"
+STATE_ICON = 10  # "● live" -> "●"
+MONEY_DROP = 11
+IN_FLIGHT_MERGE = 12  # queued + processing + finalizing -> one "▶21"
+
+_SHORT_WORDS = {
+    GenerationStatus.QUEUED: "queued",
+    GenerationStatus.PROCESSING: "proc",
+    GenerationStatus.FINALIZING: "final",
+    GenerationStatus.COMPLETE: "done",
+    GenerationStatus.ERROR: "error",
+}
+_SHORT_STATE = {
+    ConnState.CONNECTING: "connecting",
+    ConnState.LIVE: "live",
+    ConnState.RETRYING: "retrying",
+    ConnState.AUTH_FAILED: "auth failed",
+    ConnState.PAUSED: "paused",
+}
+# what drops last when even the last stage is too wide (higher keeps longer)
+_KEEP = {
+    GenerationStatus.ERROR: 9,
+    GenerationStatus.PROCESSING: 6,
+    GenerationStatus.COMPLETE: 7,
+    GenerationStatus.QUEUED: 5,
+    GenerationStatus.FINALIZING: 5,
+}
+
+
+def _t(text: str, style: Style | str = "") -> Text:
+    return Text(text, style=style)
+
+
+def _pair(*parts: tuple[str, Style | str]) -> Text:
+    out = Text()
+    for text, style in parts:
+        out.append(text, style=style)
+    return out
+
+
+def state_piece(health: Health, paused: bool, palette: Palette) -> Piece:
     """Connection state and the time of the last good refresh."""
-    text = Text(no_wrap=True, overflow="ellipsis")
     state = ConnState.PAUSED if paused else health.state
-    state_style = {
+    style = {
         ConnState.LIVE: palette.for_status(GenerationStatus.COMPLETE),
         ConnState.RETRYING: palette.stalled,
         ConnState.AUTH_FAILED: palette.for_status(GenerationStatus.ERROR),
     }.get(state, palette.muted)
+    icon = _STATE_ICON[state]
     label = state.value
-    if state in (ConnState.RETRYING, ConnState.AUTH_FAILED) and health.last_ok is not None:
+    stale = state in (ConnState.RETRYING, ConnState.AUTH_FAILED) and health.last_ok is not None
+    if stale:
         label += " · stale"
-    text.append(f"{_STATE_ICON[state]} {label}", style=state_style)
+    stamp = ""
     if health.last_ok is not None:
         # while live, refreshes come every few seconds: minutes are enough and keep the
         # idle screen still (seconds would rewrite this line after every poll)
         when = health.last_ok.astimezone()
         stamp = f"{when:%H:%M}" if state is ConnState.LIVE else f"{when:%H:%M:%S}"
-        text.append(f" {stamp}", style=palette.muted)
-    return text
+    full = _pair((f"{icon} {label}", style), (f" {stamp}" if stamp else "", palette.muted))
+    if state is ConnState.LIVE:
+        forms = (full, _t(f"{icon} {label}", style), _t(icon, style))
+        stages: tuple[int, ...] = (CLOCK_DROP, STATE_ICON)
+    else:
+        # not live: the age of the data is the point, it stays while anything does
+        short = _pair((f"{icon} {_SHORT_STATE[state]}", style), (f" {stamp}", palette.muted))
+        tiny = _pair((icon, style), (f" {stamp}", palette.muted)) if stamp else _t(icon, style)
+        forms = (full, short if stamp else _t(f"{icon} {_SHORT_STATE[state]}", style), tiny)
+        stages = (WORDS_SHORT, STATE_ICON)
+    return Piece(forms, stages, keep=10)
 
 
-def counts_text(
+def count_pieces(
     *,
     counts: Counter[str],
     stalled: int,
     palette: Palette,
-    width: int,
-    loading: str = "",
+    loading: tuple[str, str] = ("", ""),
     unreadable: int = 0,
     unseen: int = 0,
-) -> Text:
-    """Counts by status, stalled jobs, unreadable items, and what is loading."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    wide = width >= 110
+) -> list[Piece]:
+    """Counts by status, stalled jobs, new endings, unreadable items, what is loading."""
+    pieces: list[Piece] = []
     for status in _ORDER:
         n = counts.get(status, 0)
-        text.append(
-            f"{status_icon(status)}{' ' if wide else ''}{compact(n)}",
-            style=palette.for_status(status),
-        )
-        if wide:
-            text.append(f" {status.value}", style=palette.muted)
-        text.append("  ")
+        style = palette.for_status(status)
+        icon = status_icon(status)
+        num = f"{n:,}"
+        forms = [
+            _pair((f"{icon} {num}", style), (f" {status.value}", palette.muted)),
+            _pair((f"{icon} {num}", style), (f" {_SHORT_WORDS[status]}", palette.muted)),
+            _t(f"{icon}{compact(n)}", style),
+        ]
+        final = status in (GenerationStatus.COMPLETE, GenerationStatus.ERROR)
+        stages = [WORDS_SHORT, ICONS_ONLY if final else ICONS_SOME]
+        if n == 0 and status not in (GenerationStatus.COMPLETE, GenerationStatus.ERROR):
+            forms.insert(2, Text())
+            stages.insert(1, ZEROS_DROP)
+        if status in IN_FLIGHT_STATUSES:
+            forms.append(Text())
+            stages.append(IN_FLIGHT_MERGE)
+        pieces.append(Piece(tuple(forms), tuple(stages), keep=_KEEP[status]))
+        if status is GenerationStatus.FINALIZING:
+            flying = sum(counts.get(s, 0) for s in IN_FLIGHT_STATUSES)
+            merged = _t(f"{status_icon(GenerationStatus.PROCESSING)}{compact(flying)}", style)
+            pieces.append(Piece((Text(), merged), (IN_FLIGHT_MERGE,), keep=6))
     other = sum(n for s, n in counts.items() if s not in _ORDER)
     if other:
-        text.append(f"?{other}{' other' if wide else ''}  ", style=palette.unknown_status)
+        style = palette.unknown_status
+        pieces.append(
+            Piece(
+                (_t(f"? {other:,} other", style), _t(f"?{compact(other)}", style)),
+                (ICONS_SOME,),
+                keep=2,
+            )
+        )
     if stalled:
-        text.append(f"⚠ {stalled} stalled?  ", style=palette.stalled)
+        style = palette.stalled
+        pieces.append(
+            Piece(
+                (
+                    _t(f"⚠ {stalled:,} stalled?", style),
+                    _t(f"⚠ {stalled:,} stall?", style),
+                    _t(f"⚠{compact(stalled)}", style),
+                ),
+                (WORDS_SHORT, ICONS_SOME),
+                keep=8,
+            )
+        )
     if unseen:
-        text.append(f"● {unseen} new  ", style=palette.header)
+        style = palette.header
+        pieces.append(
+            Piece(
+                (_t(f"● {unseen:,} new", style), _t(f"●{compact(unseen)} new", style)),
+                (ICONS_SOME,),
+                keep=3,
+            )
+        )
     if unreadable:
-        text.append(f"⚠ {unreadable} unreadable  ", style=palette.stalled)
-    if loading:
-        text.append(loading, style=palette.muted)
-    return text
+        style = palette.stalled
+        pieces.append(
+            Piece(
+                (
+                    _t(f"⚠ {unreadable:,} unreadable", style),
+                    _t(f"⚠ {unreadable:,} bad", style),
+                    _t(f"⚠{compact(unreadable)} bad", style),
+                ),
+                (WORDS_SHORT, ICONS_SOME),
+                keep=4,
+            )
+        )
+    long, short = loading
+    if long:
+        pieces.append(
+            Piece(
+                (_t(long, palette.muted), _t(short or long, palette.muted), Text()),
+                (LOADING_SHORT, MONEY_COMPACT),
+                keep=0,
+            )
+        )
+    return pieces
 
 
-def credits_text(
-    credits: int | str | None, palette: Palette, *, wide: bool, api: str = "v2"
-) -> Text:
+def money_piece(credits: int | str | None, palette: Palette, *, api: str = "v2") -> Piece | None:
     """v2: credits remaining; v3: the API version and the wallet balance (a money string)."""
-    text = Text(no_wrap=True, overflow="ellipsis", justify="right")
-    if api != "v2":
-        text.append(f"API {api} · " if wide else f"{api} ", style=palette.muted)
-    if isinstance(credits, str):
-        text.append(credits)
-    elif credits is not None:
-        text.append("credits " if wide else "cr ", style=palette.muted)
-        text.append(f"{credits:,}")
-    return text
+    if credits is None and api == "v2":
+        return None
+    if isinstance(credits, str) or credits is None:
+        money = credits or "?"
+        forms = (
+            _pair((f"API {api} · ", palette.muted), (money, "")),
+            _pair((f"{api} ", palette.muted), (money, "")),
+            _t(money),
+            Text(),
+        )
+        return Piece(forms, (MONEY_SHORT, MONEY_COMPACT, MONEY_DROP), keep=1, right=True)
+    forms = (
+        _pair(("credits ", palette.muted), (f"{credits:,}", "")),
+        _pair(("cr ", palette.muted), (f"{credits:,}", "")),
+        _pair(("cr ", palette.muted), (compact(credits), "")),
+        Text(),
+    )
+    return Piece(forms, (MONEY_SHORT, MONEY_COMPACT, MONEY_DROP), keep=1, right=True)
+
+
+def status_line(
+    width: int,
+    *,
+    state: Piece,
+    counts: list[Piece],
+    money: Piece | None,
+) -> Text:
+    """The whole status line for ``width`` cells: every count whole, with its word or icon."""
+    pieces = [state, *counts, *([money] if money is not None else [])]
+    return fit_line(pieces, width, tight_from=TIGHT)
+
+
+def cut_words(text: str, limit: int) -> str:
+    """``text`` within ``limit`` cells, cut after a whole word and marked with "…"."""
+    if cell_len(text) <= limit:
+        return text
+    words = text.split(" ")
+    out = ""
+    for word in words:
+        candidate = f"{out} {word}" if out else word
+        if cell_len(candidate) + 1 > limit:
+            break
+        out = candidate
+    return (out.rstrip(" ,;:·-") + "…") if out else ""
+
+
+def banner_pieces(
+    health: Health, paused: bool, palette: Palette, now: datetime, retry_at: datetime | None
+) -> list[Piece]:
+    """What is wrong and what happens next; no pieces when all is well."""
+    if paused:
+        muted = palette.muted
+        return [
+            Piece(
+                (
+                    _t("⏸ paused: press p to resume polling (r polls once)", muted),
+                    _t("⏸ paused: p resumes, r polls once", muted),
+                    _t("⏸ paused (p resumes)", muted),
+                ),
+                (1, 2),
+                keep=9,
+            )
+        ]
+    if health.error is None:
+        return []
+    style = palette.for_status(GenerationStatus.ERROR)
+    message = health.error
+    # the message shortens at word boundaries; what happens next and since when stay whole
+    limits = (200, 60, 40, 24)
+    msg_forms = tuple(_t("✗ " + cut_words(message, n), style) for n in limits)
+    pieces = [Piece(msg_forms, (2, 3, 5), keep=9)]
+    if retry_at is not None:
+        left = max(0, round((retry_at - now).total_seconds()))
+        pieces.append(
+            Piece(
+                (
+                    _t(f"retry in {left}s (r: now)", palette.muted),
+                    _t(f"retry in {left}s", palette.muted),
+                ),
+                (1,),
+                keep=7,
+            )
+        )
+    if health.last_ok is not None:
+        stamp = f"{health.last_ok.astimezone():%H:%M:%S}"
+        pieces.append(
+            Piece(
+                (_t(f"data from {stamp}", palette.muted), _t(f"from {stamp}", palette.muted)),
+                (4,),
+                keep=8,
+            )
+        )
+    return pieces
 
 
 def banner_line(
-    health: Health, paused: bool, palette: Palette, now: datetime, retry_at: datetime | None
+    health: Health,
+    paused: bool,
+    palette: Palette,
+    now: datetime,
+    retry_at: datetime | None,
+    width: int = 200,
 ) -> Text:
-    """What is wrong and what happens next; empty when all is well."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    if paused:
-        text.append("⏸ paused: press p to resume polling (r polls once)", style=palette.muted)
-        return text
-    if health.error is None:
-        return text
-    style = palette.for_status(GenerationStatus.ERROR)
-    text.append("✗ ", style=style)
-    text.append(health.error, style=style)
-    # what happens next before since when: the end of the line is the first to be cut
-    if retry_at is not None:
-        left = max(0, round((retry_at - now).total_seconds()))
-        text.append(f" · retry in {left}s (r: now)", style=palette.muted)
-    if health.state is ConnState.AUTH_FAILED:
-        text.append(" · fix HEDRA_API_KEY", style=palette.muted)
-    if health.last_ok is not None:
-        text.append(f" · data from {health.last_ok.astimezone():%H:%M:%S}", style=palette.muted)
-    return text
+    """The banner for ``width`` cells; empty when all is well."""
+    return fit_line(banner_pieces(health, paused, palette, now, retry_at), width, sep=" · ")
 
 
-def activity_text(act: Activity, palette: Palette, credits_delta: int | str | None) -> Text:
-    """One line: completions and failures per minute (sparklines), error rate, credits used."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("last 20 min  ", style=palette.muted)
-    text.append(
-        "✓ " + sparkline(act.completed), style=palette.for_status(GenerationStatus.COMPLETE)
-    )
-    text.append(f" {sum(act.completed[-5:]) / 5:.1f}/min  ", style=palette.muted)
-    text.append("✗ " + sparkline(act.failed), style=palette.for_status(GenerationStatus.ERROR))
-    text.append(f" {sum(act.failed[-5:]) / 5:.1f}/min", style=palette.muted)
+def activity_pieces(
+    act: Activity, palette: Palette, credits_delta: int | str | None
+) -> list[Piece]:
+    """Completions and failures per minute (sparklines), error rate, what this session used."""
+    muted = palette.muted
+    ok = palette.for_status(GenerationStatus.COMPLETE)
+    bad = palette.for_status(GenerationStatus.ERROR)
+    half = len(act.completed) // 2
+
+    def spark(icon: str, values: list[int], style: Style) -> Piece:
+        rate = f" {sum(values[-5:]) / 5:.1f}/min"
+        return Piece(
+            (
+                _pair((f"{icon} {sparkline(values)}", style), (rate, muted)),
+                _pair((f"{icon} {sparkline(values[-half:])}", style), (rate, muted)),
+                _t(f"{icon} {sparkline(values[-half:])}", style),
+            ),
+            (3, 5),
+            keep=8,
+        )
+
+    minutes = len(act.completed)
+    pieces = [
+        Piece(
+            (_t(f"last {minutes} min", muted), _t(f"last {half} min", muted)),
+            (3,),
+            keep=9,
+        ),
+        spark("✓", act.completed, ok),
+        spark("✗", act.failed, bad),
+    ]
     if act.error_rate is not None:
-        text.append(f"  error rate {act.error_rate:.0%}", style=palette.muted)
+        rate = f"{act.error_rate:.0%}"
+        pieces.append(
+            Piece((_t(f"error rate {rate}", muted), _t(f"err {rate}", muted)), (2,), keep=5)
+        )
     if isinstance(credits_delta, str):  # v3: money from the wallet balance
-        text.append(f"  spent this session {credits_delta}", style=palette.muted)
-        return text
-    burned = credits_delta if credits_delta is not None else act.credits_burned
-    text.append(f"  credits used this session {burned:,}", style=palette.muted)
-    return text
+        pieces.append(
+            Piece(
+                (
+                    _t(f"spent this session {credits_delta}", muted),
+                    _t(f"spent {credits_delta}", muted),
+                ),
+                (1,),
+                keep=4,
+            )
+        )
+    else:
+        burned = credits_delta if credits_delta is not None else act.credits_burned
+        pieces.append(
+            Piece(
+                (
+                    _t(f"credits used this session {burned:,}", muted),
+                    _t(f"used {burned:,} credits", muted),
+                    _t(f"used {burned:,} cr", muted),
+                ),
+                (1, 4),
+                keep=4,
+            )
+        )
+    return pieces
+
+
+def activity_line(
+    act: Activity, palette: Palette, credits_delta: int | str | None, width: int
+) -> Text:
+    """The activity strip for ``width`` cells."""
+    return fit_line(activity_pieces(act, palette, credits_delta), width)
+
+
+class FitLine(Widget):
+    """A one-line widget laid out for its own width when drawn (so a resize re-fits it).
+
+    ``set_line`` takes a key standing for everything the line shows and a function of the
+    width; the same key again costs nothing, so facts that did not change repaint nothing.
+    """
+
+    DEFAULT_CSS = """
+    FitLine { height: 1; width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._key: object = None
+        self._build: Callable[[int], Text] | None = None
+
+    def set_line(self, key: object, build: Callable[[int], Text]) -> None:
+        if key == self._key and self._build is not None:
+            return
+        self._key = key
+        self._build = build
+        self.refresh()
+
+    @property
+    def plain(self) -> str:
+        """What the line says at its current width (for tests and the pty checks)."""
+        return self._build(self.content_size.width).plain if self._build else ""
+
+    def render(self) -> Text:
+        if self._build is None:
+            return Text()
+        return self._build(self.content_size.width)
