@@ -124,8 +124,12 @@ class HedraApp(App[int]):
         keymap: dict[str, str] | None = None,
         columns: Sequence[str] | None = None,
         on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
+        warnings: Iterable[str] = (),
+        loading: str = "loading…",
     ) -> None:
         super().__init__()
+        self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
+        self.first_load_label = loading  # in the list's title until the first cycle reports
         self.client = client
         self.clock = clock
         self.stall_after = stall_after
@@ -221,7 +225,7 @@ class HedraApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_palette()
-        self.query_one("#list-pane").border_title = "Generations"
+        self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source
         self.query_one("#detail").border_title = "Detail"
         self.inflight.border_title = "In flight"
@@ -236,6 +240,7 @@ class HedraApp(App[int]):
         self._update_header()
         if self.autopoll:
             self.poll_loop()
+        self._show_start_warnings()
 
     async def on_unmount(self) -> None:
         stop = getattr(self.poller, "stop_streams", None)
@@ -328,6 +333,11 @@ class HedraApp(App[int]):
             self.toast("Connection restored")
         self._was_failing = failing
         self.apply_changes(report.changed, report.finished)
+
+    def _show_start_warnings(self) -> None:
+        """A warning never stops the monitor; it stays up longer than a toast, to be read."""
+        for warning in self.start_warnings:
+            self.notify(display(warning, max_len=500), markup=False, severity="warning", timeout=15)
 
     def toast(self, message: str, *, severity: str = "information") -> None:
         """A notification whose text is never parsed as markup and never carries controls."""
