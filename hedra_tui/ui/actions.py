@@ -41,6 +41,7 @@ class Command:
 
 
 MOVE = "Move (list, tree, errors view, help, zoomed job)"
+BOTTOM_HELP = "bottom (the list: the last loaded row; moving on down from it loads the next page)"
 LIST = "The list"
 FIND = "Filter and sort"
 JOB = "The selected job"
@@ -63,7 +64,7 @@ COMMANDS: tuple[Command, ...] = (
         "G",
         "bottom",
         "Bottom",
-        "bottom (the list: the last loaded row; moving on down from it loads the next page of history)",
+        BOTTOM_HELP,
         MOVE,
         "move",
         title="Go to bottom",
@@ -73,7 +74,7 @@ COMMANDS: tuple[Command, ...] = (
         "end",
         "bottom",
         "Bottom",
-        "bottom (the list: the last loaded row; moving on down from it loads the next page of history)",
+        BOTTOM_HELP,
         MOVE,
         "move",
         palette=False,
