@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -13,6 +15,9 @@ from .api.errors import AuthenticationError, ConfigError, HedraError, Permission
 EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
+# the reader of our output went away (`hedra-tui list | head -1`): exit as a program killed by
+# SIGPIPE is reported by a shell, 128 + 13, quietly
+EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
 
 
 def _positive_int(text: str) -> int:
@@ -100,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_list.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
     p_list.add_argument("--offset", type=int, default=0, help="skip this many first")
     p_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    p_list.add_argument("--csv", action="store_true", help="CSV (same as --format csv)")
     p_list.add_argument(
         "--format",
         choices=("table", "json", "csv"),
@@ -121,8 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between polls (default: the interval setting, 5)",
     )
 
-    p_config = sub.add_parser("config", help="the config file")
-    p_config.add_argument("action", choices=("path",), help="path: print where the file is")
+    p_config = sub.add_parser("config", help="the config file and the effective settings")
+    p_config.add_argument(
+        "action",
+        choices=("path", "show"),
+        help="path: where the file is; show: each setting, its value and where it came from",
+    )
+    p_config.add_argument(
+        "--format", choices=("table", "json"), default=None, help="show: table (default) or json"
+    )
+    p_config.add_argument("--json", action="store_true", help="show: same as --format json")
 
     p_sim = sub.add_parser("sim", help="run the local Hedra API simulator")
     from .simulator.cli import add_sim_arguments
@@ -142,34 +156,53 @@ def _exit_code_for(exc: HedraError) -> int:
     return EXIT_API_ERROR
 
 
+def _closed_pipe() -> int:
+    """stdout's reader is gone: nothing more can be written, not even what is buffered.
+    Point stdout at /dev/null so the interpreter's last flush does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "sim":
-            from .simulator.cli import run_sim
-
-            return run_sim(args)
-        if args.command == "config":
-            from .config import config_path
-
-            print(config_path())
-            return EXIT_OK
-        if args.command == "watch":
-            from .commands.watch_cmd import run_watch
-
-            return asyncio.run(run_watch(args))
-        if args.command == "list":
-            from .commands.list_cmd import run_list
-
-            return asyncio.run(run_list(args))
-        from .commands.monitor import run_monitor
-
-        return run_monitor(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # inside the try: a reader gone by now is still a closed pipe
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except HedraError as exc:
         return _fail(exc.message, _exit_code_for(exc))
     except KeyboardInterrupt:
         return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "sim":
+        from .simulator.cli import run_sim
+
+        return run_sim(args)
+    if args.command == "config":
+        from .commands.config_cmd import run_config
+
+        return run_config(args)
+    if args.command == "watch":
+        from .commands.watch_cmd import run_watch
+
+        return asyncio.run(run_watch(args))
+    if args.command == "list":
+        from .commands.list_cmd import run_list
+
+        return asyncio.run(run_list(args))
+    from .commands.monitor import run_monitor
+
+    return run_monitor(args)
 
 
 if __name__ == "__main__":

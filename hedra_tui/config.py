@@ -2,14 +2,20 @@
 
 The config file is TOML at ``config_path()`` (``$HEDRA_TUI_CONFIG`` overrides where it is).
 The API key is a ``SecretStr``: it never appears in a repr, a log line or an error.
+:func:`origins` says where each value came from; :func:`settings_warnings` names what is
+ignored (a misspelled key, a ``HEDRA_`` variable that is no setting) with the closest match.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import stat
 import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +32,13 @@ from .api.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.hedra.com/web-app/public"
 APP_NAME = "hedra-tui"
+ENV_PREFIX = "HEDRA_"
+DOTENV = ".env"
+# read besides the settings: where the config and state files are
+PATH_ENV = ("HEDRA_TUI_CONFIG", "HEDRA_TUI_STATE")
+# Hedra's own v3 examples export the key as HEDRA_KEY: not ours, and not a misspelling of ours
+FOREIGN_ENV = ("HEDRA_KEY",)
+FILTER_NAMES = ("type", "created_after", "created_before", "prompt_query", "agent_thread_id", "ids")
 
 
 def config_path() -> Path:
@@ -111,17 +124,13 @@ class Settings(BaseSettings):
     @field_validator("filters")
     @classmethod
     def _known_filters(cls, value: dict[str, str]) -> dict[str, str]:
-        known = {
-            "type",
-            "created_after",
-            "created_before",
-            "prompt_query",
-            "agent_thread_id",
-            "ids",
-        }
-        unknown = sorted(set(value) - known)
+        unknown = sorted(set(value) - set(FILTER_NAMES))
         if unknown:
-            raise ValueError(f"unknown filter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+            guess = closest(unknown[0], FILTER_NAMES)
+            hint = f"did you mean {guess!r}? " if guess else ""
+            raise ValueError(
+                f"unknown filter {unknown[0]!r}; {hint}known: {', '.join(sorted(FILTER_NAMES))}"
+            )
         return value
 
     @field_validator("base_url")
@@ -166,7 +175,146 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         err = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"bad setting {where}: {err['msg']}") from None
+        source = origins({k: flag_for(k) for k in flags}).get(
+            str(err["loc"][0]) if err["loc"] else ""
+        )
+        origin = f" ({source.describe(where)})" if source else ""
+        raise ConfigError(f"bad setting {where}{origin}: {err['msg']}") from None
+
+
+# -- where values come from, and what is ignored ---------------------------------------------
+
+
+def env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.upper()
+
+
+def flag_for(setting: str) -> str:
+    """The command-line flag that sets ``setting`` (for messages)."""
+    return {"api_version": "--api"}.get(setting, "--" + setting.replace("_", "-"))
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice ``word`` most likely misspells, or None."""
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a setting's value came from: a flag, the environment, ``.env``, the config file
+    (``where`` names the flag, variable or file), or the default."""
+
+    kind: Literal["flag", "env", ".env", "config file", "default"]
+    where: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        line = f", line {self.line}" if self.line else ""
+        return f"{self.kind} {self.where}{line}" if self.where else self.kind
+
+    def describe(self, setting: str) -> str:
+        """``str(self)``, naming the variable for ``.env`` (the file alone does not say it)."""
+        if self.kind == ".env":
+            return f".env {self.where} ({env_name(setting.split('.')[0])})"
+        return str(self)
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "", {}
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line where the TOML file sets the top-level ``key`` (``key = ...`` before the first
+    table, or a ``[key]`` table), for messages."""
+    k = re.escape(key)
+    top = re.split(r"^[ \t]*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
+    match = re.search(rf"^[ \t]*(?:{k}|\"{k}\"|'{k}')[ \t]*=", top, re.MULTILINE) or re.search(
+        rf"^[ \t]*\[\[?[ \t]*(?:{k}|\"{k}\")[ \t]*[\].]", text, re.MULTILINE
+    )
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def dotenv_vars() -> dict[str, str]:
+    """The variables of ``.env`` in the working directory, names upper-cased (settings are
+    read case-insensitively, as pydantic-settings does)."""
+    path = Path(DOTENV)
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values  # pydantic-settings' own reader
+
+    try:
+        values = dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {k.upper(): v for k, v in values.items() if v is not None}
+
+
+def origins(
+    flags: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Origin]:
+    """Each setting's source, by precedence. ``flags`` maps the settings given on the command
+    line to the flag that gave them."""
+    flags = flags or {}
+    env = {k.upper() for k in (os.environ if environ is None else environ)}
+    dotenv = dotenv_vars()
+    path = config_path()
+    text, data = _read_toml(path) if path.is_file() else ("", {})
+    out: dict[str, Origin] = {}
+    for name in Settings.model_fields:
+        var = env_name(name)
+        if name in flags:
+            out[name] = Origin("flag", flags[name])
+        elif var in env:
+            out[name] = Origin("env", var)
+        elif var in dotenv:
+            out[name] = Origin(".env", str(Path(DOTENV).resolve()))
+        elif name in data:
+            out[name] = Origin("config file", str(path), _line_of(text, name))
+        else:
+            out[name] = Origin("default")
+    return out
+
+
+def settings_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """What is ignored because nothing reads it: a config-file key that is no setting, and a
+    ``HEDRA_`` variable (environment or ``.env``) that looks like a misspelled setting (other
+    ``HEDRA_`` variables may belong to other tools). Each names the closest valid one."""
+    names = list(Settings.model_fields)
+    out: list[str] = []
+    path = config_path()
+    if path.is_file():
+        text, data = _read_toml(path)
+        for key in data:
+            if key in Settings.model_fields:
+                continue
+            line = _line_of(text, key)
+            where = f"config file {path}" + (f", line {line}" if line else "")
+            guess = closest(key, names)
+            hint = f"; did you mean {guess!r}?" if guess else "; `hedra-tui config show` lists them"
+            out.append(f"{where}: {key!r} is not a setting (ignored){hint}")
+    known = {env_name(n) for n in names} | set(PATH_ENV) | set(FOREIGN_ENV)
+    suffixes = {v[len(ENV_PREFIX) :].lower(): v for v in (*map(env_name, names), *PATH_ENV)}
+    sources = (
+        ("environment", list(os.environ if environ is None else environ)),
+        (f".env {Path(DOTENV).resolve()}", list(dotenv_vars())),
+    )
+    for source, variables in sources:
+        for var in sorted(variables):
+            upper = var.upper()
+            if not upper.startswith(ENV_PREFIX) or upper in known:
+                continue
+            # a higher bar than for the config file: HEDRA_HOME is not a misspelled HEDRA_THEME
+            guess = closest(upper[len(ENV_PREFIX) :].lower(), suffixes, cutoff=0.75)
+            if guess:
+                out.append(
+                    f"{source}: {var} is not a setting (ignored); did you mean {suffixes[guess]}?"
+                )
+    return out
 
 
 def config_file_warnings(path: Path | None = None) -> list[str]:

@@ -119,10 +119,20 @@ async def main() -> None:
     await shoot("errors-view", (120, 40), errors_view)
     await shoot("help", (100, 44), show_help)
     await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
+    await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:
     await pilot.press("j", "j")  # a job in flight: its lifecycle log in the detail pane
+
+
+async def v3_zoomed(pilot: Any, sim: Any) -> None:
+    """z on a finished job: every output, the whole lifecycle log and the JSON tree."""
+    app = pilot.app
+    row = next(r for r in app.store if r.status == "complete" and len(r.raw.get("logs") or []) >= 8)
+    app.list_view.select_id(row.id)
+    await pilot.pause(0.2)
+    await pilot.press("tab", "z")
 
 
 if __name__ == "__main__":

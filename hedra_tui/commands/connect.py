@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..api.client import DEFAULT_BASE_URL, HedraClient
 from ..api.errors import ConfigError
+from ..api.sanitize import display
 from ..api.v3models import looks_like_v3_key
-from ..config import Settings, config_file_warnings, load_settings
+from ..config import Settings, config_file_warnings, load_settings, settings_warnings
 
 NO_KEY_HELP = (
     "no API key. Set it with:\n"
     "  export HEDRA_API_KEY=...            (or put HEDRA_API_KEY=... in ./.env,\n"
     '                                       or api_key = "..." in {config})\n'
     "or try the built-in simulator:  hedra-tui --demo"
+)
+# Hedra's v3 examples export the key as HEDRA_KEY; say so rather than leave a user puzzled
+HEDRA_KEY_HINT = (
+    '\nHEDRA_KEY is set, but hedra-tui reads HEDRA_API_KEY: export HEDRA_API_KEY="$HEDRA_KEY"'
 )
 
 
@@ -30,6 +36,8 @@ class Connection:
     api_key: str
     demo: object | None = None
     api: str = "v2"
+    warnings: list[str] = field(default_factory=list)  # printed already; the monitor shows them
+    transport: object | None = None  # the demo simulator still starting: requests wait for it
 
     def client(self, **kwargs: object) -> HedraClient:
         if self.api == "v3":
@@ -43,6 +51,7 @@ class Connection:
             self.base_url,
             timeout=self.settings.timeout,
             allow_insecure=self.settings.allow_insecure,
+            **({"transport": self.transport} if self.transport is not None else {}),
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -76,31 +85,52 @@ def base_url_for(settings: Settings, api: str) -> str:
 
 
 @contextlib.contextmanager
-def connect(args: argparse.Namespace) -> Iterator[Connection]:
-    """Settings plus endpoint; with ``--demo`` a simulator runs for the duration of the block."""
+def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> Iterator[Connection]:
+    """Settings plus endpoint; with ``--demo`` a simulator runs for the duration of the block.
+    ``demo_in_background``: do not wait for the simulator to start (its world of 100,000
+    generations takes seconds); the client's requests wait for it instead."""
     from ..config import config_path
 
+    warnings = settings_warnings()
+    demo = getattr(args, "demo", False)
+    if not demo:
+        warnings += config_file_warnings()
+    for warning in warnings:
+        print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
     settings = settings_from_args(args)
-    if getattr(args, "demo", False):
+    if demo:
         from ..simulator.server import SimServer
 
-        sim = SimServer(count=args.count, inflight=args.inflight, seed=args.seed, speed=args.speed)
-        sim.start()
+        sim = SimServer(
+            count=args.count,
+            inflight=args.inflight,
+            seed=args.seed,
+            speed=args.speed,
+            lazy=demo_in_background,
+        )
+        transport = None
+        if demo_in_background:
+            from ..api.starting import WaitForStart
+
+            sim.start_in_background()
+            transport = WaitForStart(sim.ready, lambda: sim.failure)
+        else:
+            sim.start()
         try:
+            api, url, key = "v2", sim.base_url, sim.api_key
             if settings.api_version == "v3":
                 from ..simulator.v3 import v3_credential
 
-                key = v3_credential(sim.api_key)
-                yield Connection(settings, sim.base_url + "/v3", key, demo=sim, api="v3")
-            else:
-                yield Connection(settings, sim.base_url, sim.api_key, demo=sim)
+                api, url, key = "v3", sim.base_url + "/v3", v3_credential(sim.api_key)
+            yield Connection(
+                settings, url, key, demo=sim, api=api, warnings=warnings, transport=transport
+            )
         finally:
             sim.stop()
         return
-    for warning in config_file_warnings():
-        print(f"hedra-tui: warning: {warning}", file=sys.stderr)
     if settings.api_key is None:
-        raise ConfigError(NO_KEY_HELP.format(config=config_path()))
+        hint = HEDRA_KEY_HINT if os.environ.get("HEDRA_KEY") else ""
+        raise ConfigError(NO_KEY_HELP.format(config=config_path()) + hint)
     key = settings.api_key.get_secret_value()
     api = api_version(settings, key)
-    yield Connection(settings, base_url_for(settings, api), key, api=api)
+    yield Connection(settings, base_url_for(settings, api), key, api=api, warnings=warnings)

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from ..api.client import MAX_PAGE_SIZE, HedraClient
-from ..api.errors import ConfigError
+from ..api.errors import ConfigError, HedraError
 from ..api.models import Generation
 from ..api.sanitize import display
-from ..state.derive import error_code_of, format_age, parse_time, prompt_of
-from ..state.export import write_csv
+from ..state.derive import error_code_of, format_age, model_id_of, parse_time, prompt_of
+from ..state.export import model_names, write_csv
 from ..state.filters import FIELDS, FilterError, ServerFilters
 from .connect import connect
 
@@ -60,7 +60,7 @@ def write_table(gens: list[Generation], out: TextIO, *, width: int | None = None
     for g in gens:
         rows.append(
             (
-                display(g.id, max_len=36),
+                display(g.id),  # never cut: an id is there to be copied
                 display(g.status or "unknown", max_len=12),
                 display(g.type or "?", max_len=10),
                 _progress(g),
@@ -87,16 +87,33 @@ def write_json_lines(gens: list[Generation], out: TextIO) -> None:
         out.write(json.dumps(g.raw, ensure_ascii=True, separators=(",", ":")) + "\n")
 
 
+async def read_models(client: HedraClient) -> dict[str, str]:
+    """The model catalogue as id -> name. On v3 it also gives each job its type (the model's
+    modality: a job names only its model). Best effort: a list without names beats none."""
+    try:
+        return model_names(await client.list_models())
+    except HedraError as exc:
+        print(
+            f"hedra-tui: warning: could not read the model catalogue ({exc.message}); "
+            "model names and v3 types are left blank",
+            file=sys.stderr,
+        )
+        return {}
+
+
 async def run_list(args: argparse.Namespace) -> int:
+    fmt = args.format or ("json" if args.json else "csv" if args.csv else "table")
+    names: dict[str, str] = {}
     with connect(args) as conn:
         filters = filters_from_args(args, conn.settings.filters)
         async with conn.client() as client:
+            if fmt == "csv" or conn.api == "v3":
+                names = await read_models(client)
             gens = await fetch(client, args.limit, args.offset, filters)
-    fmt = args.format or ("json" if args.json else "table")
     if fmt == "json":
         write_json_lines(gens, sys.stdout)
     elif fmt == "csv":
-        write_csv(gens, sys.stdout, lambda g: "")
+        write_csv(gens, sys.stdout, lambda g: names.get(model_id_of(g) or "", ""))
     else:
         write_table(gens, sys.stdout)
     return 0

@@ -18,7 +18,8 @@ from .connect import connect
 
 
 def progress_line(gen: Generation) -> str:
-    parts = [display(gen.id, max_len=36), display(gen.status or "unknown", max_len=20)]
+    # the id is never cut: it is there to be copied
+    parts = [display(gen.id), display(gen.status or "unknown", max_len=20)]
     parts.append(f"{round(max(0.0, min(gen.progress, 1.0)) * 100)}%")
     if gen.status in IN_FLIGHT_STATUSES:
         deadline = eta_deadline(gen, utcnow())

@@ -29,6 +29,8 @@ def quiet_uvicorn() -> None:
 class SimServer:
     """A started simulator: ``base_url``, ``api_key``, ``world``, ``faults``, ``stats``."""
 
+    world: SimWorld
+
     def __init__(
         self,
         *,
@@ -43,13 +45,17 @@ class SimServer:
         port: int = 0,
         latency: float = 0.0,
         arrivals: bool = True,
+        lazy: bool = False,
     ) -> None:
+        """``lazy``: only bind the port (``base_url`` is known at once); the world, which
+        takes seconds for 100,000 generations, is built by :meth:`start` or
+        :meth:`start_in_background`."""
         self.api_key = api_key
         self.host = host
         self.faults = FaultPlan()
         self.faults.latency = latency
         self.stats = Stats()
-        self.world = SimWorld(
+        self._world_args: dict[str, Any] = dict(
             count=count,
             inflight=inflight,
             seed=seed,
@@ -64,10 +70,20 @@ class SimServer:
         self.port = self._sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self.ready = threading.Event()  # set once serving, or once starting failed
+        self.failure: str | None = None
+        if not lazy:
+            self._build()
+
+    def _build(self) -> None:
+        self.world = SimWorld(**self._world_args)
         self.world.base_url = self.base_url
         quiet_uvicorn()
         config = uvicorn.Config(
-            create_app(self.world, api_key, self.faults, self.stats),
+            create_app(self.world, self.api_key, self.faults, self.stats),
             log_level="critical",
             access_log=False,
             proxy_headers=False,
@@ -77,18 +93,39 @@ class SimServer:
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
 
     def start(self) -> SimServer:
+        if self._server is None:
+            self._build()
+        assert self._server is not None
+        if self._stopping:
+            return self
         self._thread = threading.Thread(target=self._run, name="hedra-sim", daemon=True)
         self._thread.start()
         while not self._server.started:
             if not self._thread.is_alive():
                 raise RuntimeError("the simulator failed to start")
             self._thread.join(0.01)
+        self.ready.set()
+        return self
+
+    def start_in_background(self) -> SimServer:
+        """Build the world and start serving in a thread, so the caller (the monitor) can
+        draw at once; ``ready`` is set when it serves, with ``failure`` set if it cannot."""
+
+        def run() -> None:
+            try:
+                self.start()
+            except Exception as exc:  # said by the first request, never a traceback
+                self.failure = f"the demo simulator failed to start ({type(exc).__name__})"
+            finally:
+                self.ready.set()
+
+        threading.Thread(target=run, name="hedra-sim-start", daemon=True).start()
         return self
 
     def _run(self) -> None:
+        assert self._server is not None
         asyncio.run(self._server.serve(sockets=[self._sock]))
 
     def serve_forever(self) -> None:
@@ -109,7 +146,9 @@ class SimServer:
                 signal.signal(sig, handler)
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._stopping = True
+        if self._server is not None:
+            self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

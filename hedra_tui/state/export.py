@@ -1,4 +1,8 @@
-"""Export generations as JSON lines (raw, as the server sent them) or CSV (flat columns)."""
+"""Export generations as JSON lines (raw, as the server sent them) or CSV (flat columns).
+
+The CSV's ``model`` is the model's name (its id when the catalogue does not name it) and
+``model_id`` the id the job names, so a script can join on it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
-from ..api.models import Generation
+from ..api.models import AIModel, Generation
 from ..api.v3models import parse_any
 from .derive import error_code_of, model_id_of, prompt_of
 from .store import Row
@@ -26,6 +30,7 @@ CSV_COLUMNS = (
     "estimated_completion_at",
     "credit_cost",
     "model",
+    "model_id",
     "error_type",
     "reason_code",
     "error_message",
@@ -34,8 +39,20 @@ CSV_COLUMNS = (
 )
 
 
+def model_names(models: Iterable[AIModel]) -> dict[str, str]:
+    """Model id (and slug) -> name, from the model catalogue (``GET /models``); raw text."""
+    names: dict[str, str] = {}
+    for m in models:
+        name = m.name or m.slug or m.id or ""
+        for key in (m.id, m.slug):
+            if key and name:
+                names[key] = name
+    return names
+
+
 def csv_record(gen: Generation, model_label: str = "") -> dict[str, object]:
     err = gen.error
+    model_id = model_id_of(gen) or ""
     return {
         "id": gen.id,
         "status": gen.status,
@@ -45,7 +62,8 @@ def csv_record(gen: Generation, model_label: str = "") -> dict[str, object]:
         "eta_sec": "" if gen.eta_sec is None else gen.eta_sec,
         "estimated_completion_at": gen.estimated_completion_at or "",
         "credit_cost": "" if gen.credit_cost is None else gen.credit_cost,
-        "model": model_label or model_id_of(gen) or "",
+        "model": model_label or model_id,
+        "model_id": model_id,
         "error_type": error_code_of(gen) or "",
         "reason_code": (err.reason_code if err else None) or "",
         "error_message": (err.message if err else gen.error_message) or "",

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from rich.markup import escape
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar
 
 from ..api.client import HedraClient
@@ -39,6 +40,7 @@ from ..state.filters import ServerFilters
 from ..state.poller import CycleReport, Poller
 from ..state.store import Store, utcnow
 from ..state.view import View
+from .actions import COMMANDS, Command, bindings, keys_in_force
 from .browser import why_no_browser
 from .cells import BY_KEY, DEFAULT_COLUMNS
 from .palette import Palette
@@ -93,43 +95,14 @@ class HedraApp(App[int]):
     TITLE = "hedra-tui"
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-        Binding("r", "refresh", "Refresh", id="app.refresh"),
-        Binding("p", "pause", "Pause", id="app.pause"),
-        Binding("tab", "focus_detail", "Inspect", show=False, id="app.inspect"),
-        Binding("escape,shift+tab", "focus_list", "List", show=False, id="app.list"),
-        Binding("z", "zoom", "Zoom", id="app.zoom"),
-        Binding("f", "toggle_inflight", "In flight", id="app.inflight"),
-        Binding("slash", "filter", "Filter", key_display="/", id="app.filter"),
-        Binding("1", "toggle_status('queued')", "Queued", show=False, id="app.only_queued"),
-        Binding(
-            "2", "toggle_status('processing')", "Processing", show=False, id="app.only_processing"
-        ),
-        Binding(
-            "3", "toggle_status('finalizing')", "Finalizing", show=False, id="app.only_finalizing"
-        ),
-        Binding("4", "toggle_status('complete')", "Complete", show=False, id="app.only_complete"),
-        Binding("5", "toggle_status('error')", "Error", show=False, id="app.only_error"),
-        Binding("0", "clear_filters", "Clear filters", show=False, id="app.clear_filters"),
-        Binding("t", "cycle_type", "Type filter", show=False, id="app.type"),
-        Binding("s", "cycle_sort", "Sort", id="app.sort"),
-        Binding("C", "columns", "Columns", show=False, id="app.columns"),
-        Binding("x", "errors", "Errors", id="app.errors"),
-        Binding("L", "load_all", "Load all", show=False, id="app.load_all"),
-        Binding("F", "server_filters", "Server filters", show=False, id="app.server_filters"),
-        Binding("w", "watch", "Watch", show=False, id="app.watch"),
-        Binding("o", "open_asset", "Open", show=False, id="app.open"),
-        Binding("d", "download(False)", "Download", show=False, id="app.download"),
-        Binding("D", "download(True)", "Download (overwrite)", show=False, id="app.download_over"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False, id="app.reverse_sort"),
-        Binding("c", "copy('id')", "Copy id", show=False, id="app.copy_id"),
-        Binding("u", "copy('url')", "Copy URL", show=False, id="app.copy_url"),
-        Binding("J", "copy('json')", "Copy JSON", show=False, id="app.copy_json"),
-        Binding("e", "export('jsonl')", "Export", show=False, id="app.export_jsonl"),
-        Binding("E", "export('csv')", "Export CSV", show=False, id="app.export_csv"),
-    ]
+    BINDINGS = bindings("app")  # from the one table that also writes help and palette
+    # zoomed, a pane keeps the status line (is the data live, since when), the banner, a
+    # download's progress and the footer; the activity strip, the in-flight panel and the
+    # other pane give way
+    ALLOW_IN_MAXIMIZED_VIEW = "#status, #banner, #download, Footer"
+    # esc is "back" (app.list), not Textual's "minimize first": in a zoomed list with the
+    # filter bar open, esc closes the bar before it ends the zoom
+    ESCAPE_TO_MINIMIZE = False
 
     def __init__(
         self,
@@ -151,8 +124,12 @@ class HedraApp(App[int]):
         keymap: dict[str, str] | None = None,
         columns: Sequence[str] | None = None,
         on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
+        warnings: Iterable[str] = (),
+        loading: str = "loading…",
     ) -> None:
         super().__init__()
+        self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
+        self.first_load_label = loading  # in the list's title until the first cycle reports
         self.client = client
         self.clock = clock
         self.stall_after = stall_after
@@ -247,7 +224,7 @@ class HedraApp(App[int]):
 
     def on_mount(self) -> None:
         self._apply_palette()
-        self.query_one("#list-pane").border_title = "Generations"
+        self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source
         self.query_one("#detail").border_title = "Detail"
         self.inflight.border_title = "In flight"
@@ -262,6 +239,7 @@ class HedraApp(App[int]):
         self._update_header()
         if self.autopoll:
             self.poll_loop()
+        self._show_start_warnings()
 
     async def on_unmount(self) -> None:
         stop = getattr(self.poller, "stop_streams", None)
@@ -353,6 +331,11 @@ class HedraApp(App[int]):
             self.toast("Connection restored")
         self._was_failing = failing
         self.apply_changes(report.changed, report.finished)
+
+    def _show_start_warnings(self) -> None:
+        """A warning never stops the monitor; it stays up longer than a toast, to be read."""
+        for warning in self.start_warnings:
+            self.notify(display(warning, max_len=500), markup=False, severity="warning", timeout=15)
 
     def toast(self, message: str, *, severity: str = "information") -> None:
         """A notification whose text is never parsed as markup and never carries controls."""
@@ -608,7 +591,7 @@ class HedraApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.palette))
+            self.push_screen(HelpScreen(self.palette, self._keymap))  # the keys in force
 
     def action_refresh(self) -> None:
         self._wake.set()
@@ -835,6 +818,12 @@ class HedraApp(App[int]):
             panel.update_rows()
 
     def action_focus_detail(self) -> None:
+        screen = self.list_view.screen
+        if screen.maximized is self.detail:
+            screen.focus_next()  # zoomed job: tab goes between its text and its tree
+            return
+        if screen.maximized is not None:
+            screen.maximized = self.detail  # enter in the zoomed list: the zoomed job
         self.query_one(JsonTree).focus()
 
     def action_focus_list(self) -> None:
@@ -843,61 +832,49 @@ class HedraApp(App[int]):
         self.list_view.focus()
 
     def action_zoom(self) -> None:
-        screen = self.screen
+        """The focused pane takes the whole screen; z again (or esc) gives it back.
+
+        The screen maximizes the pane itself (no second screen): the tree keeps what was
+        expanded, live updates go on, and a zoom costs one repaint."""
+        screen = self.list_view.screen  # the monitor's, also when called from the palette
         if screen.maximized is not None:
             screen.minimize()
             return
-        focused = self.focused
-        if isinstance(focused, GenerationList):
-            screen.maximize(self.query_one("#list-pane"), container=False)
-        elif focused is not None:
-            screen.maximize(self.detail, container=False)
+        focused = screen.focused
+        if focused is not None and self.detail in focused.ancestors_with_self:
+            screen.maximized = self.detail
+        else:
+            # the pane with its title and filter bar; containers refuse ``maximize()``
+            screen.maximized = self.query_one("#list-pane")
+            self.list_view.focus()
+
+    # textual's own palette entries that one of ours replaces (z zooms a whole pane)
+    _REPLACED_SYSTEM_COMMANDS = frozenset({"Quit", "Keys", "Maximize", "Minimize"})
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Refresh now", "Poll the API now (r)", self.action_refresh)
-        yield SystemCommand(
-            "Pause / resume polling", "Stop or restart polling (p)", self.action_pause
-        )
-        yield SystemCommand("Help", "Keys and the color legend (?)", self.action_help)
-        yield SystemCommand("Inspect", "Focus the detail tree (tab)", self.action_focus_detail)
-        yield SystemCommand(
-            "Back to list", "Focus the generations list (esc)", self.action_focus_list
-        )
-        yield SystemCommand("Zoom pane", "Maximize the focused pane (z)", self.action_zoom)
-        yield SystemCommand(
-            "Show / hide in-flight panel",
-            "Progress bars of jobs in flight (f)",
-            self.action_toggle_inflight,
-        )
-        yield SystemCommand("Filter the list", "Type to filter (/)", self.action_filter)
-        yield SystemCommand(
-            "Clear filters", "Show every loaded generation (0)", self.action_clear_filters
-        )
-        yield SystemCommand(
-            "Only errors",
-            "Toggle the error status filter (5)",
-            lambda: self.action_toggle_status("error"),
-        )
-        yield SystemCommand(
-            "Cycle sort",
-            "created, status, progress, ETA, credits, type (s)",
-            self.action_cycle_sort,
-        )
-        yield SystemCommand("Copy id", "Copy the generation id (c)", lambda: self.action_copy("id"))
-        yield SystemCommand(
-            "Copy asset URL", "Copy the asset URL (u)", lambda: self.action_copy("url")
-        )
-        yield SystemCommand(
-            "Copy JSON", "Copy everything the server sent (J)", lambda: self.action_copy("json")
-        )
-        yield SystemCommand(
-            "Export JSON lines", "The listed generations (e)", lambda: self.action_export("jsonl")
-        )
-        yield SystemCommand(
-            "Export CSV", "The listed generations (E)", lambda: self.action_export("csv")
-        )
-        yield SystemCommand("Go to newest", "First generation (g)", self.list_view.action_first)
-        yield SystemCommand(
-            "Go to oldest loaded", "Last generation (G)", self.list_view.action_last
-        )
+        for command in super().get_system_commands(screen):
+            if command.title not in self._REPLACED_SYSTEM_COMMANDS:
+                yield command
+        for entry in COMMANDS:
+            if entry.palette:
+                keys = ", ".join(keys_in_force(entry, self._keymap))
+                yield SystemCommand(
+                    entry.palette_title,
+                    f"{entry.help[:1].upper()}{entry.help[1:]} ({keys})",
+                    partial(self._run_command, entry, screen.focused),
+                )
+
+    async def _run_command(self, entry: Command, focused: Widget | None) -> None:
+        """A palette entry does what its key does, on the widget that key would reach."""
+        if entry.scope == "app":
+            await self.run_action(entry.action)
+            return
+        target: Widget = self.list_view
+        if entry.scope == "tree":
+            target = self.query_one(JsonTree)
+        elif entry.scope == "move" and focused is not None and hasattr(focused, "MOVE_ACTIONS"):
+            target = focused
+        action = entry.action
+        if entry.scope in ("move", "list"):
+            action = getattr(target, "MOVE_ACTIONS", {}).get(action, action)
+        await target.run_action(action)

@@ -345,3 +345,296 @@ def test_sim_api_v3_prints_a_v3_set_up_that_list_can_use(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+# -- a reader that stops early (`| head -1`) -------------------------------------------------
+
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head -1`
+
+
+def _read_one_line_then_close(args: list[str], env: dict[str, str], cwd: str):
+    """Like `hedra-tui ARGS | head -1`: the reader takes one line and goes away."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")} | env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hedra_tui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        cwd=cwd,
+    )
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    return first, proc.wait(timeout=60), err
+
+
+@pytest.fixture(scope="module")
+def big_sim():
+    """2,000 finished generations: every output below is several times a pipe's 64 KiB, so
+    the writer is certain to find the reader gone (the test cannot pass by luck)."""
+    from hedra_tui.simulator.server import SimServer
+
+    from ..conftest_sim import FrozenClock
+
+    server = SimServer(count=2000, inflight=0, seed=5, drift=False, clock=FrozenClock())
+    with server:
+        yield server
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_list_into_a_reader_that_closes_after_one_line_exits_141_without_a_traceback(
+    big_sim, tmp_path, fmt
+):
+    env = {
+        "HEDRA_BASE_URL": big_sim.base_url,
+        "HEDRA_API_KEY": big_sim.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    args = ["list", "--limit", "2000", "--format", fmt]
+    first, code, err = _read_one_line_then_close(args, env, str(tmp_path))
+    assert first.strip()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert err == ""
+    assert code == EXIT_CLOSED_PIPE
+
+
+def test_watch_into_a_reader_that_closes_after_one_line_exits_141_without_a_traceback(
+    big_sim, tmp_path
+):
+    import httpx
+
+    with httpx.Client(base_url=big_sim.base_url, headers={"X-API-Key": big_sim.api_key}) as c:
+        ids = [
+            g["id"]
+            for offset in range(0, 300, 100)
+            for g in c.get("/generations", params={"limit": 100, "offset": offset}).json()["data"]
+        ]
+    env = {
+        "HEDRA_BASE_URL": big_sim.base_url,
+        "HEDRA_API_KEY": big_sim.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    first, code, err = _read_one_line_then_close(["watch", "--json", *ids], env, str(tmp_path))
+    assert json.loads(first)["id"] in ids
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert code == EXIT_CLOSED_PIPE
+
+
+# -- ids, types and model names in script output ----------------------------------------------
+
+
+def _table(stdout: str) -> list[list[str]]:
+    return [line.split() for line in stdout.strip().splitlines()[1:]]
+
+
+def test_list_on_v3_prints_whole_job_ids_and_the_type_from_the_models_modality(sim, tmp_path):
+    env = _v3_env(sim, tmp_path, explicit=True)
+    listed = run_cli("list", "--limit", "12", "--json", env=env, cwd=str(tmp_path))
+    ids = [json.loads(line)["job_id"] for line in listed.stdout.splitlines()]
+    assert all(len(i) > 36 for i in ids)  # longer than the old cut
+    table = run_cli("list", "--limit", "12", env=env, cwd=str(tmp_path))
+    assert table.returncode == 0, table.stderr
+    rows = _table(table.stdout)
+    assert [r[0] for r in rows] == ids
+    assert {r[2] for r in rows} <= {"video", "image", "audio"}
+
+
+def test_watch_on_v3_prints_the_whole_job_id(sim, tmp_path):
+    env = _v3_env(sim, tmp_path, explicit=True)
+    listed = run_cli("list", "--limit", "40", "--json", env=env, cwd=str(tmp_path))
+    done = next(
+        j["job_id"]
+        for j in map(json.loads, listed.stdout.splitlines())
+        if j["status"] == "COMPLETED"
+    )
+    result = run_cli("watch", done, env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == done
+
+
+def test_list_csv_gives_the_model_name_and_the_model_id_in_its_own_column(sim, sim_env, tmp_path):
+    import csv
+    import io
+
+    import httpx
+
+    with httpx.Client(base_url=sim.base_url, headers={"X-API-Key": sim.api_key}) as c:
+        names = {m["id"]: m["name"] for m in c.get("/models").json()}
+    result = run_cli("list", "--limit", "30", "--csv", env=sim_env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 30
+    assert all(r["model_id"] in names for r in rows)
+    assert all(r["model"] == names[r["model_id"]] for r in rows)
+
+
+def test_list_csv_on_v3_names_the_model_and_types_the_job(sim, tmp_path):
+    import csv
+    import io
+
+    env = _v3_env(sim, tmp_path, explicit=True)
+    result = run_cli("list", "--limit", "10", "--format", "csv", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert all(
+        r["id"].startswith("job_") and r["type"] in ("video", "image", "audio") for r in rows
+    )
+    assert all(r["model_id"] and r["model"] and r["model"] != r["model_id"] for r in rows)
+
+
+def test_list_csv_when_the_model_catalogue_fails_still_lists_with_model_ids(sim_factory, tmp_path):
+    import csv
+    import io
+
+    from .helpers import set_fault
+
+    s = sim_factory(count=40, inflight=0, seed=3)
+    set_fault(s, "500", path="/models", count=100)
+    env = {
+        "HEDRA_BASE_URL": s.base_url,
+        "HEDRA_API_KEY": s.api_key,
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = run_cli("list", "--limit", "5", "--csv", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "model catalogue" in result.stderr and "Traceback" not in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 5 and all(r["model"] == r["model_id"] for r in rows)
+    assert any(r["model_id"] for r in rows)
+
+
+# -- settings warnings ------------------------------------------------------------------------
+
+
+def test_list_warns_about_a_misspelled_config_key_and_variable_and_still_runs(sim_env, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text("intervall = 3\n")
+    env = {**sim_env, "HEDRA_TUI_CONFIG": str(config), "HEDRA_TIMOUT": "3"}
+    result = run_cli("list", "--limit", "3", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 4
+    assert result.stderr.splitlines() == [
+        f"hedra-tui: warning: config file {config}, line 1: 'intervall' is not a setting "
+        "(ignored); did you mean 'interval'?",
+        "hedra-tui: warning: environment: HEDRA_TIMOUT is not a setting (ignored); "
+        "did you mean HEDRA_TIMEOUT?",
+    ]
+
+
+def test_list_with_every_real_setting_in_the_environment_warns_about_nothing(sim_env, tmp_path):
+    from hedra_tui.config import Settings, env_name
+
+    values = {
+        "api_version": "v2",
+        "max_streams": "2",
+        "allow_insecure": "false",
+        "timeout": "10",
+        "interval": "5",
+        "stall_after": "60",
+        "credits_every": "60",
+        "notify": "all",
+        "bell": "true",
+        "theme": "nord",
+        "download_dir": str(tmp_path),
+        "filters": "{}",
+        "keymap": "{}",
+        "columns": '["status", "prompt"]',
+    }
+    env = {**sim_env, **{env_name(k): v for k, v in values.items()}}
+    assert {env_name(n) for n in Settings.model_fields} <= set(env)  # a new setting joins here
+    env |= {"HEDRA_TUI_STATE": str(tmp_path / "s.json"), "HEDRA_KEY": "k:s"}
+    result = run_cli("list", "--limit", "2", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_without_a_key_but_with_hedra_key_set_says_which_variable_is_read(tmp_path):
+    env = {"HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"), "HEDRA_KEY": "key_1:secret-9"}
+    result = run_cli("list", env=env, cwd=str(tmp_path))
+    assert result.returncode == 2
+    assert 'export HEDRA_API_KEY="$HEDRA_KEY"' in result.stderr
+    assert "secret-9" not in result.stderr
+
+
+# -- config show --------------------------------------------------------------------------------
+
+SECRET = "Zq9xW7vK2mP4tR8s"
+
+
+def _config_rows(stdout: str) -> dict[str, list[str]]:
+    """The table's rows as name -> [value, source], cut at the header's column starts."""
+    lines = stdout.split("\n\n")[0].splitlines()
+    value_at, source_at = lines[0].index("VALUE"), lines[0].index("SOURCE")
+    return {
+        line[:value_at].strip(): [line[value_at:source_at].strip(), line[source_at:].strip()]
+        for line in lines[1:]
+    }
+
+
+def _no_part_of(secret: str, text: str) -> bool:
+    return not any(secret[i : i + 4] in text for i in range(len(secret) - 3))
+
+
+def test_config_show_names_each_settings_source_and_never_shows_the_key(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(
+        'notify = "all"\ninterval = 3\ndownload_dir = "/x\\u001b[2J"\n[filters]\ntype = "video"\n'
+    )
+    (tmp_path / ".env").write_text("HEDRA_TIMEOUT=4\n")
+    env = {
+        "HEDRA_TUI_CONFIG": str(config),
+        "HEDRA_TUI_STATE": str(tmp_path / "state.json"),
+        "HEDRA_API_KEY": f"key_a1:{SECRET}",
+        "HEDRA_THEME": "nord",
+    }
+    result = run_cli("--interval", "7", "config", "show", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert _no_part_of(SECRET, result.stdout + result.stderr)
+    assert "key_a1" not in result.stdout + result.stderr
+    rows = _config_rows(result.stdout)
+    assert rows["api_key"] == ["set", "env HEDRA_API_KEY"]
+    assert rows["api_version"][0] == "v3"  # the key's <key_id>:<secret> form chose it
+    assert rows["base_url"] == ["https://api.hedra.com/v3", "default for v3"]
+    assert rows["interval"] == ["7.0", "flag --interval"]
+    assert rows["timeout"] == ["4.0", f".env {tmp_path / '.env'} (HEDRA_TIMEOUT)"]
+    assert rows["notify"] == ["all", f"config file {config}, line 1"]
+    assert rows["filters"] == ["type=video", f"config file {config}, line 4"]
+    assert rows["theme"] == ["nord", "env HEDRA_THEME"]
+    assert rows["stall_after"] == ["180.0", "default"]
+    assert f"config file: {config} (HEDRA_TUI_CONFIG)" in result.stdout
+    assert rows["download_dir"][0] == "/x␛[2J" and "\x1b" not in result.stdout  # shown safely
+
+
+def test_config_show_json_from_a_config_file_key_masks_it(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(f'api_key = "{SECRET}"\nintervall = 2\n')
+    config.chmod(0o600)
+    env = {"HEDRA_TUI_CONFIG": str(config), "HEDRA_TUI_STATE": str(tmp_path / "s.json")}
+    result = run_cli("config", "show", "--format", "json", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert _no_part_of(SECRET, result.stdout + result.stderr)
+    shown = json.loads(result.stdout)
+    settings = shown["settings"]
+    assert settings["api_key"] == {"value": "set", "source": f"config file {config}, line 1"}
+    assert settings["api_version"]["value"] == "v2"
+    assert settings["interval"] == {"value": 5.0, "source": "default"}
+    assert shown["config_file"] == str(config) and shown["config_file_exists"]
+    assert "did you mean 'interval'?" in shown["warnings"][0]
+    assert "did you mean 'interval'?" in result.stderr  # and on stderr, like every command
+
+
+def test_config_show_without_a_key_says_not_set_and_warns_about_a_bad_theme(tmp_path):
+    env = {
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+        "HEDRA_TUI_STATE": str(tmp_path / "s.json"),
+        "HEDRA_THEME": "drakula",
+    }
+    result = run_cli("config", "show", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = _config_rows(result.stdout)
+    assert rows["api_key"] == ["not set", "default"]
+    assert rows["theme"] == ["textual-dark", "default"]  # what the monitor will use
+    assert "theme 'drakula' is not a Textual theme (ignored); did you mean 'dracula'?" in (
+        result.stderr
+    )

@@ -77,3 +77,11 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 1
 
 def line_text(widget: Any, y: int) -> str:
     return "".join(segment.text for segment in widget.render_line(y))
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The screen as a person reads it: one string per terminal row."""
+    return [
+        "".join(segment.text for segment in strip)
+        for strip in app.screen._compositor.render_strips()
+    ]

@@ -55,7 +55,13 @@ async def test_command_palette_lists_the_monitor_actions(make_app):
     app, _, _ = make_app()
     async with app.run_test(size=(120, 40)):
         titles = {c.title for c in app.get_system_commands(app.screen)}
-    assert {"Refresh now", "Pause / resume polling", "Help", "Inspect", "Zoom pane"} <= titles
+    assert {
+        "Refresh now",
+        "Pause / resume polling",
+        "Help",
+        "Inspect the job",
+        "Zoom the focused pane",
+    } <= titles
 
 
 def test_api_state_config_and_simulator_never_import_textual():

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import math
 
-from rich.text import Text
-
 from hedra_tui.state.poller import ConnState, plan_requests
 from hedra_tui.ui.palette import GROUP_ICONS
 from hedra_tui.ui.widgets.json_tree import JsonTree
 from hedra_tui.ui.widgets.status import FitLine
 
 from ..integration.helpers import advance, clear_faults, inject, reset_stats, set_fault, stats
-from .conftest import line_text, wait_for
+from .conftest import line_text, screen_lines, wait_for
 
 
 async def test_list_shows_newest_first_and_keys_move_the_detail(make_app):
@@ -250,8 +248,10 @@ async def test_help_screen_lists_keys_and_legend(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
-        text = app.screen.query_one("Static").render()
-        plain = text.plain if isinstance(text, Text) else str(text)
+        plain = "\n".join(screen_lines(app))
+        await pilot.press("G")  # the legend is at the end
+        await pilot.pause()
+        plain += "\n".join(screen_lines(app))
         for needle in (
             "refresh",
             "pause",

@@ -140,6 +140,84 @@ def test_api_version_follows_the_flag_the_setting_or_the_key_format(isolated, mo
         load_settings(api_version="v4")
 
 
+# -- warnings: what is ignored, with the closest valid name -----------------------------------
+
+
+def test_misspelled_config_key_warns_with_file_line_and_closest_setting(isolated):
+    from hedra_tui.config import settings_warnings
+
+    path = isolated / "config.toml"
+    path.write_text('notify = "all"\nintervall = 3\n[filter]\ntype = "video"\n[whatever]\n')
+    warnings = settings_warnings(environ={})
+    assert warnings[0] == (
+        f"config file {path}, line 2: 'intervall' is not a setting (ignored); "
+        "did you mean 'interval'?"
+    )
+    assert "line 3" in warnings[1] and "did you mean 'filters'?" in warnings[1]
+    assert "'whatever'" in warnings[2] and "config show" in warnings[2]
+    assert load_settings().interval == 5  # ignored, and nothing stops
+
+
+def test_hedra_variables_that_look_like_a_setting_warn_others_do_not(isolated):
+    from hedra_tui.config import Settings, env_name, settings_warnings
+
+    valid = {env_name(n): "x" for n in Settings.model_fields}
+    valid |= {"HEDRA_TUI_CONFIG": "x", "HEDRA_TUI_STATE": "x", "hedra_interval": "x"}
+    assert settings_warnings(environ=valid) == []
+    foreign = {"HEDRA_KEY": "x", "HEDRA_HOME": "x", "HEDRA_LOG": "x", "PATH": "x"}
+    assert settings_warnings(environ=foreign) == []
+    assert settings_warnings(environ={"HEDRA_API_KY": "sk-secret-9"}) == [
+        "environment: HEDRA_API_KY is not a setting (ignored); did you mean HEDRA_API_KEY?"
+    ]  # the name, never the value
+    typos = {"HEDRA_INTERVALL": "3", "HEDRA_THEM": "nord", "HEDRA_TUI_CONFG": "x"}
+    assert settings_warnings(environ=typos) == [
+        "environment: HEDRA_INTERVALL is not a setting (ignored); did you mean HEDRA_INTERVAL?",
+        "environment: HEDRA_THEM is not a setting (ignored); did you mean HEDRA_THEME?",
+        "environment: HEDRA_TUI_CONFG is not a setting (ignored); did you mean HEDRA_TUI_CONFIG?",
+    ]
+
+
+def test_misspelled_variable_in_dotenv_warns_naming_the_file(isolated):
+    from hedra_tui.config import settings_warnings
+
+    (isolated / ".env").write_text("HEDRA_TIMOUT=3\nOTHER_TOOL=1\n")
+    assert settings_warnings(environ={}) == [
+        f".env {isolated / '.env'}: HEDRA_TIMOUT is not a setting (ignored); "
+        "did you mean HEDRA_TIMEOUT?"
+    ]
+
+
+def test_origins_name_the_flag_variable_file_or_default(isolated, monkeypatch):
+    from hedra_tui.config import origins
+
+    (isolated / "config.toml").write_text('bell = true\n\n[keymap]\n"app.quit" = "Q"\n')
+    (isolated / ".env").write_text("HEDRA_TIMEOUT=3\n")
+    monkeypatch.setenv("HEDRA_NOTIFY", "all")
+    where = origins({"interval": "--interval"})
+    assert str(where["interval"]) == "flag --interval"
+    assert str(where["notify"]) == "env HEDRA_NOTIFY"
+    assert str(where["timeout"]) == f".env {isolated / '.env'}"
+    assert str(where["bell"]) == f"config file {isolated / 'config.toml'}, line 1"
+    assert str(where["keymap"]) == f"config file {isolated / 'config.toml'}, line 3"
+    assert str(where["stall_after"]) == "default"
+
+
+def test_bad_value_names_where_it_came_from(isolated, monkeypatch):
+    monkeypatch.setenv("HEDRA_NOTIFY", "sometimes")
+    with pytest.raises(ConfigError, match=r"bad setting notify \(env HEDRA_NOTIFY\)"):
+        load_settings()
+    monkeypatch.delenv("HEDRA_NOTIFY")
+    (isolated / "config.toml").write_text("bell = true\ninterval = 0.01\n")
+    with pytest.raises(ConfigError, match=r"interval \(config file .*config\.toml, line 2\)"):
+        load_settings()
+
+
+def test_unknown_filter_suggests_the_closest(isolated):
+    (isolated / "config.toml").write_text('[filters]\ntyp = "video"\n')
+    with pytest.raises(ConfigError, match="unknown filter 'typ'; did you mean 'type'"):
+        load_settings()
+
+
 def test_save_setting_keeps_the_rest_of_the_file(tmp_path, monkeypatch):
     from hedra_tui.config import save_setting
 

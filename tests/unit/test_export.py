@@ -32,3 +32,21 @@ def test_csv_has_flat_columns_and_neutralises_formulas():
     (row,) = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert row["prompt"].startswith("'=")
     assert row["error_type"] == "INVALID_ARGUMENT" and row["model"] == "Model X"
+
+
+def test_csv_names_the_model_and_keeps_its_id_in_its_own_column():
+    gen = parse_generation({"id": "x", "input": {"ai_model_id": "uuid-1"}})
+    unnamed = parse_generation({"id": "y", "input": {"ai_model_id": "uuid-2"}})
+    out = io.StringIO()
+    write_csv([gen, unnamed], out, lambda g: "Model X" if g.id == "x" else "")
+    named, other = csv.DictReader(io.StringIO(out.getvalue()))
+    assert (named["model"], named["model_id"]) == ("Model X", "uuid-1")
+    assert (other["model"], other["model_id"]) == ("uuid-2", "uuid-2")
+
+
+def test_model_names_map_ids_and_slugs_to_the_catalogues_names():
+    from hedra_tui.api.models import AIModel
+    from hedra_tui.state.export import model_names
+
+    names = model_names([AIModel(id="u1", slug="char-3", name="Character-3"), AIModel(id="u2")])
+    assert names == {"u1": "Character-3", "char-3": "Character-3", "u2": "u2"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,25 +15,50 @@ from textual.widgets.option_list import Option
 from ...api.sanitize import display
 from ...state.derive import format_age
 from ...state.errors_view import ErrorBucket
+from ..actions import bindings
 from ..palette import GROUP_ICONS, Palette
 
 
 def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
+    """The bucket's words, two lines (wrapped in the errors view under their own column)."""
+    text = Text()
     style = palette.for_group(bucket.group)
-    text.append(f"{bucket.count:>6,}  ", style="bold")
     text.append(f"{GROUP_ICONS[bucket.group]} {display(bucket.label, max_len=30)}", style=style)
     if bucket.reason:
         text.append(f" / {display(bucket.reason, max_len=40)}", style=style)
-    text.append(f"  [{bucket.group.value}] ", style="dim")
-    text.append(bucket.advice, style="italic")
+    text.append(f"  [{bucket.group.value}]", style="dim")
+    if bucket.advice != bucket.group.value:  # "[retry later] retry later" says it twice
+        text.append(f" {bucket.advice}", style="italic")
     latest = bucket.latest
     message = latest.gen.error.message if latest.gen.error else (latest.gen.error_message or "")
-    text.append("\n        latest ", style="dim")
+    text.append("\nlatest ", style="dim")
     ago = format_age(latest.created, now) + " ago"  # type: ignore[arg-type]
     text.append(ago + (": " if message else ""), style="dim")
     text.append(display(message, max_len=200))
     return text
+
+
+def bucket_row(bucket: ErrorBucket, palette: Palette, now: object) -> Group:
+    """Count, then the words: a wrapped line keeps its indent under the words (a grid)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True, width=6)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(f"{bucket.count:,}", style="bold"), bucket_text(bucket, palette, now))
+    return Group(grid)
+
+
+class ErrorList(OptionList):
+    """The buckets; j/k, g/G and PgUp/PgDn move as everywhere else."""
+
+    MOVE_ACTIONS = {
+        "down": "cursor_down",
+        "up": "cursor_up",
+        "top": "first",
+        "bottom": "last",
+        "page_down": "page_down",
+        "page_up": "page_up",
+    }
+    BINDINGS = bindings("move", MOVE_ACTIONS)
 
 
 class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
@@ -44,7 +71,7 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
         width: 110; max-width: 100%; height: auto; max-height: 90%;
         border: round $error; background: $surface; padding: 0 1;
     }
-    ErrorsScreen OptionList { height: auto; max-height: 30; border: none; }
+    ErrorsScreen ErrorList { height: auto; max-height: 30; border: none; }
     """
 
     def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: object) -> None:
@@ -61,9 +88,9 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
                 yield Static(Text("No failed generations in what is loaded.", style="dim"))
                 return
             yield Static(Text("enter: show these jobs in the list · esc: close", style="dim"))
-            yield OptionList(
+            yield ErrorList(
                 *(
-                    Option(bucket_text(b, self.palette, self.now), id=str(i))
+                    Option(bucket_row(b, self.palette, self.now), id=str(i))
                     for i, b in enumerate(self.buckets)
                 )
             )

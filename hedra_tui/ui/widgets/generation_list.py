@@ -15,7 +15,6 @@ from datetime import datetime
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -23,6 +22,7 @@ from textual.strip import Strip
 
 from ...state.derive import format_age
 from ...state.store import Row, Store
+from ..actions import bindings
 from ..cells import (
     DEFAULT_COLUMNS,
     Column,
@@ -43,15 +43,15 @@ LOAD_MORE_MARGIN = 30
 class GenerationList(ScrollView, can_focus=True):
     """Newest-first list of generations with a keyboard cursor and a sticky header."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor(1)", "Down", show=False, id="list.down"),
-        Binding("k,up", "cursor(-1)", "Up", show=False, id="list.up"),
-        Binding("g,home", "first", "Top", show=False, id="list.top"),
-        Binding("G,end", "last", "Bottom", show=False, id="list.bottom"),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False, id="list.page_down"),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False, id="list.page_up"),
-        Binding("enter", "select", "Details", id="list.select"),
-    ]
+    MOVE_ACTIONS = {
+        "down": "cursor(1)",
+        "up": "cursor(-1)",
+        "top": "first",
+        "bottom": "last",
+        "page_down": "page(1)",
+        "page_up": "page(-1)",
+    }
+    BINDINGS = [*bindings("move", MOVE_ACTIONS), *bindings("list")]
 
     DEFAULT_CSS = """
     GenerationList {

@@ -7,6 +7,7 @@ time, so a 100k-element array or a 200-level nesting costs only what is opened.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ...api.sanitize import display
+from ..actions import bindings
 
 CHUNK = 200
 VALUE_MAX = 300
@@ -60,6 +62,27 @@ def leaf_text(value: Any) -> str:
     return display(repr(value), max_len=VALUE_MAX)
 
 
+def copy_payload(value: Any) -> str:
+    """What ``y`` copies: a string as it is (raw, not the sanitized label), anything else as
+    JSON (an object or array indented). A lone surrogate, which UTF-8 cannot carry to the
+    clipboard, becomes U+FFFD."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def path_text(path: tuple[str | int, ...]) -> str:
+    """``outputs[0].url`` for a node's path (``(root)`` for the document itself)."""
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out or "(root)"
+
+
 def node_label(key: str | int | None, value: Any) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     if key is not None:
@@ -79,6 +102,15 @@ def node_label(key: str | int | None, value: Any) -> Text:
 class JsonTree(Tree[JsonNode]):
     """Keyboard-navigable tree of one JSON document; expansion survives data refreshes."""
 
+    MOVE_ACTIONS = {
+        "down": "cursor_down",
+        "up": "cursor_up",
+        "top": "scroll_home",
+        "bottom": "scroll_end",
+        "page_down": "page_down",
+        "page_up": "page_up",
+    }
+    BINDINGS = [*bindings("move", MOVE_ACTIONS), *bindings("tree")]
     DEFAULT_CSS = """
     JsonTree { height: 1fr; }
     """
@@ -221,6 +253,19 @@ class JsonTree(Tree[JsonNode]):
             return
         self._expanded.add(data.path)
         self._populate(node)
+
+    def action_copy_value(self) -> None:
+        """Copy the raw value under the cursor with OSC 52 (works over SSH)."""
+        node = self.cursor_node
+        data = node.data if node is not None else None
+        if data is None or data.more:
+            self.notify("Nothing to copy here: move to a value", markup=False)
+            return
+        payload = copy_payload(data.value)
+        self.app.copy_to_clipboard(payload)
+        shown = display(payload, max_len=60)
+        where = display(path_text(data.path), max_len=60)
+        self.notify(f"Copied {where}: {shown}", markup=False)
 
     def _on_tree_node_collapsed(self, event: Tree.NodeCollapsed[JsonNode]) -> None:
         data = event.node.data
