@@ -9,6 +9,7 @@ from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 
+from ..api.sanitize import display
 from ..state.derive import format_duration
 from ..state.store import Row
 
@@ -86,9 +87,9 @@ STATUS_SHORT: dict[str, str] = {
 
 
 def reason_words(reason: str) -> str:
-    """A reason code as words: ``MODERATION_LIKENESS`` -> ``likeness``."""
+    """A reason code (raw, from the API) as safe words: ``MODERATION_LIKENESS`` -> ``likeness``."""
     words = reason.removeprefix("MODERATION_").removeprefix("OUTPUT_")
-    return words.lower().replace("_", " ")
+    return display(words.lower().replace("_", " "), max_len=40)
 
 
 def first_fit(candidates: Sequence[str], width: int) -> str:

@@ -240,3 +240,10 @@ def test_status_cell_never_glues_the_watch_star():
     assert status_cell("▶", "processing", "processing", True, 14) == "▶ processing ★"
     assert status_cell("▶", "processing", "processing", True, 9) == "▶ proc ★ "
     assert status_cell("✓", "complete", "complete", False, 14) == "✓ complete    "
+
+
+def test_error_cell_never_carries_controls_from_the_reason_code():
+    from hedra_tui.ui.cells import error_cell
+
+    text = error_cell("?", "", "UNKNOWN", "\x1f\x1b[2J", 30)
+    assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in text), repr(text)
