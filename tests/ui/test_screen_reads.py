@@ -247,3 +247,14 @@ def test_error_cell_never_carries_controls_from_the_reason_code():
 
     text = error_cell("?", "", "UNKNOWN", "\x1f\x1b[2J", 30)
     assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in text), repr(text)
+
+
+async def test_typing_a_filter_loads_no_older_pages(make_app):
+    app, _, _ = make_app(count=600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        loaded = len(app.store)
+        await pilot.press("slash", *"balance")
+        await pilot.pause(0.5)
+        assert len(app.list_view.ids) < 30  # a short list, whose top is near its end
+        assert len(app.store) == loaded

@@ -258,7 +258,9 @@ class GenerationList(ScrollView, can_focus=True):
         self._set_cursor(self.cursor + delta)
 
     def action_first(self) -> None:
-        self._set_cursor(0)
+        # a jump to the top asks for no older page, even where a short filtered list puts
+        # the top near its end (each key typed into `/` would otherwise load a page)
+        self._set_cursor(0, prefetch=False)
 
     def action_last(self) -> None:
         """The last loaded row, with the line below it saying whether more exist; the next
