@@ -258,3 +258,35 @@ async def test_typing_a_filter_loads_no_older_pages(make_app):
         await pilot.pause(0.5)
         assert len(app.list_view.ids) < 30  # a short list, whose top is near its end
         assert len(app.store) == loaded
+
+
+async def test_applying_server_filters_closes_a_stale_slash_bar(make_app):
+    from hedra_tui.ui.screens.server_filters import ServerFilterScreen
+
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("slash", *"fox", "enter")
+        await pilot.pause(0.1)
+        bar = app.query_one(FilterBar)
+        assert bar.is_open
+        await pilot.press("F")
+        await wait_for(pilot, lambda: isinstance(app.screen, ServerFilterScreen))
+        await pilot.click("#f-type")
+        await pilot.press(*"image", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ServerFilterScreen))
+        await pilot.pause(0.1)
+        assert not bar.is_open and app.view.text == ""
+
+
+async def test_reversed_order_keeps_its_arrow_after_0(make_app):
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("S", "5", "0")  # oldest first, errors only, clear the filters
+        await pilot.pause(0.1)
+        header = line_text(app.list_view, 0)
+        assert "AGE▼" in header  # oldest first: the ages shrink down the list
+        assert "oldest first" in str(app.query_one("#list-pane").border_title)
+        rows = [app.store.rows[i] for i in app.list_view.ids[:5]]
+        assert rows == sorted(rows, key=lambda r: r.created)
