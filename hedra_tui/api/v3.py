@@ -202,7 +202,10 @@ def _filter(filters: dict[str, Any]) -> Any:
         raise ConfigError("the v3 API has no agent threads: drop --agent-thread-id")
     kind = active.get("type")
     needle = str(active.get("prompt_query") or "").lower()
-    ids = set(str(active["ids"]).split(",")) if active.get("ids") else None
+    raw_ids = active.get("ids")
+    if isinstance(raw_ids, str):
+        raw_ids = raw_ids.split(",")
+    ids = {str(i).strip() for i in raw_ids if str(i).strip()} if raw_ids else None
     after = _when(active.get("created_after"))
     before = _when(active.get("created_before"))
 

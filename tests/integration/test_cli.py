@@ -638,3 +638,15 @@ def test_config_show_without_a_key_says_not_set_and_warns_about_a_bad_theme(tmp_
     assert "theme 'drakula' is not a Textual theme (ignored); did you mean 'dracula'?" in (
         result.stderr
     )
+
+
+def test_list_on_v3_filters_by_several_ids(sim, tmp_path):
+    env = _v3_env(sim, tmp_path, explicit=True)
+    listed = run_cli("list", "--limit", "10", "--json", env=env, cwd=str(tmp_path))
+    ids = [json.loads(line)["job_id"] for line in listed.stdout.splitlines()]
+    picked = [ids[1], ids[4]]
+    result = run_cli("list", "--ids", ",".join(picked), "--json", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(json.loads(line)["job_id"] for line in result.stdout.splitlines()) == sorted(
+        picked
+    )
