@@ -183,3 +183,12 @@ def test_banner_while_the_retry_hangs_says_waiting_never_retry_in_0s():
         line = banner_line(health, False, PALETTE, NOW, 107.0, width).plain
         assert "retry in" not in line, (width, line)
         assert re.search(r"waiting for (the )?API, 7 s", line), (width, line)
+
+
+def test_a_zero_count_once_dropped_does_not_come_back_narrower():
+    counts = Counter({"queued": 1, "processing": 19, "finalizing": 0, "complete": 71, "error": 9})
+    state, pieces, money = header_pieces(counts=counts, loading=("", ""), stalled=0, unseen=0)
+    for width in range(40, 120):
+        line = status_line(width, state=state, counts=pieces, money=money).plain
+        if "final" not in line:
+            assert "◉" not in line, (width, line)

@@ -185,8 +185,8 @@ def count_pieces(
         final = status in (GenerationStatus.COMPLETE, GenerationStatus.ERROR)
         stages = [WORDS_SHORT, ICONS_ONLY if final else ICONS_SOME]
         if n == 0 and status not in (GenerationStatus.COMPLETE, GenerationStatus.ERROR):
-            forms.insert(2, Text())
-            stages.insert(1, ZEROS_DROP)
+            forms[2:] = [Text()]  # gone from ZEROS_DROP on, for good
+            stages[1:] = [ZEROS_DROP]
         if status in IN_FLIGHT_STATUSES:
             forms.append(Text())
             stages.append(IN_FLIGHT_MERGE)
