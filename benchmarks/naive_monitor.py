@@ -23,10 +23,11 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
 
-from hedra_tui.api.client import MAX_PAGE_SIZE, HedraClient
+from hedra_tui.api.backend import MAX_PAGE_SIZE
 from hedra_tui.api.errors import HedraError
 from hedra_tui.api.models import IN_FLIGHT_STATUSES, Generation
 from hedra_tui.api.sanitize import display
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.state.derive import eta_deadline, parse_time, prompt_of
 
 COLUMNS = ("STATUS", "TYPE", "PROMPT", "MODEL", "PROGRESS", "ETA", "AGE", "CR", "ERROR")
@@ -47,7 +48,7 @@ class NaiveMonitor(App[None]):
     CSS = "DataTable { height: 1fr; }"
     BINDINGS = [("q", "quit", "Quit")]
 
-    def __init__(self, client: HedraClient, interval: float, load_all: bool) -> None:
+    def __init__(self, client: V2Client, interval: float, load_all: bool) -> None:
         super().__init__()
         self.client = client
         self.interval = interval
@@ -136,7 +137,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--load-all", action="store_true")
     args = parser.parse_args()
-    client = HedraClient(
+    client = V2Client(
         os.environ["HEDRA_API_KEY"], os.environ["HEDRA_BASE_URL"], timeout=10.0, max_retries=1
     )
     NaiveMonitor(client, args.interval, args.load_all).run()

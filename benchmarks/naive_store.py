@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 
-from hedra_tui.api.client import HedraClient
 from hedra_tui.api.models import Generation
+from hedra_tui.api.v2 import V2Client
 
 
 async def load() -> list[Generation]:
     kept: list[Generation] = []
-    async with HedraClient(os.environ["HEDRA_API_KEY"], os.environ["HEDRA_BASE_URL"]) as client:
+    async with V2Client(os.environ["HEDRA_API_KEY"], os.environ["HEDRA_BASE_URL"]) as client:
         async for page in client.iter_pages(page_size=100):
             kept.extend(page.items)
     return kept

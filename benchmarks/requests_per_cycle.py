@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 
-from hedra_tui.api.client import HedraClient
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.simulator.server import SimServer
 from hedra_tui.state.poller import Poller
 from hedra_tui.state.store import Store
@@ -17,7 +17,7 @@ from hedra_tui.state.store import Store
 FROZEN = 1_795_000_000.0
 
 
-async def naive_cycle(client: HedraClient, in_flight: list[str]) -> None:
+async def naive_cycle(client: V2Client, in_flight: list[str]) -> None:
     """What a simple monitor does: the newest page, then GET /status for every job in flight."""
     await client.list_generations(limit=25)
     for gen_id in in_flight:
@@ -28,7 +28,7 @@ async def measure(in_flight: int) -> tuple[int, int]:
     with SimServer(
         count=300, inflight=in_flight, seed=3, clock=lambda: FROZEN, arrivals=False
     ) as sim:
-        async with HedraClient(sim.api_key, sim.base_url) as client:
+        async with V2Client(sim.api_key, sim.base_url) as client:
             poller = Poller(client, Store(), credits_every=10**9)
             await poller.cycle()  # first load
             ids = poller.store.in_flight_ids()

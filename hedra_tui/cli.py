@@ -200,9 +200,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .commands.list_cmd import run_list
 
         return asyncio.run(run_list(args))
-    from .commands.monitor import run_monitor
+    from .ui.run import run_app
 
-    return run_monitor(args)
+    return run_app(args)
 
 
 if __name__ == "__main__":

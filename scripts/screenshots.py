@@ -17,7 +17,8 @@ os.environ["TZ"] = "UTC"
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 time.tzset()
 
-from hedra_tui.api.client import HedraClient  # noqa: E402
+from hedra_tui.api.backend import Backend  # noqa: E402
+from hedra_tui.api.v2 import V2Client  # noqa: E402
 from hedra_tui.api.v3 import V3Client  # noqa: E402
 from hedra_tui.simulator.server import SimServer  # noqa: E402
 from hedra_tui.simulator.v3 import v3_credential  # noqa: E402
@@ -37,11 +38,11 @@ async def shoot(
     sim_args = {"count": 5000, "inflight": 20, "seed": 7, **sim_args}
     with SimServer(clock=lambda: FROZEN, arrivals=False, drift=api == "v2", **sim_args) as sim:
         if api == "v3":
-            client: HedraClient = V3Client(
+            client: Backend = V3Client(
                 v3_credential(sim.api_key), sim.base_url + "/v3", max_retries=0
             )
         else:
-            client = HedraClient(sim.api_key, sim.base_url, max_retries=0)
+            client = V2Client(sim.api_key, sim.base_url, max_retries=0)
         app = HedraApp(
             client,
             clock=lambda: datetime.fromtimestamp(sim.world.now(), UTC),

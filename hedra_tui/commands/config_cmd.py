@@ -25,7 +25,7 @@ from ..config import (
     settings_warnings,
     state_path,
 )
-from .connect import api_version, base_url_for, settings_from_args
+from ..connect import api_version, base_url_for, settings_from_args
 
 FLAG_ARGS = {"base_url": "base_url", "api_version": "api", "allow_insecure": "allow_insecure"}
 FLAG_ARGS |= {"timeout": "timeout", "interval": "interval"}

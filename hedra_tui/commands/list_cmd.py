@@ -9,37 +9,25 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from ..api.client import MAX_PAGE_SIZE, HedraClient
-from ..api.errors import ConfigError, HedraError
+from ..api.backend import MAX_PAGE_SIZE, Backend
+from ..api.errors import HedraError
 from ..api.models import Generation
 from ..api.sanitize import display
+from ..connect import connect, filters_from_args
 from ..state.derive import error_code_of, format_age, model_id_of, parse_time, prompt_of
 from ..state.export import model_names, write_csv
-from ..state.filters import FIELDS, FilterError, ServerFilters
-from .connect import connect
-
-
-def filters_from_args(
-    args: argparse.Namespace, defaults: dict[str, str] | None = None
-) -> ServerFilters:
-    """Server-side filters: the config's defaults, then the flags (times stay as typed)."""
-    raw = {k: v for k, v in (defaults or {}).items() if v}
-    raw.update({k: getattr(args, k) for k in FIELDS if getattr(args, k, None)})
-    try:
-        return ServerFilters.parse(raw)
-    except FilterError as exc:
-        raise ConfigError(f"{exc.field.replace('_', '-')}: {exc}") from None
+from ..state.filters import ServerFilters
 
 
 async def fetch(
-    client: HedraClient, limit: int, offset: int, filters: ServerFilters
+    client: Backend, limit: int, offset: int, filters: ServerFilters
 ) -> list[Generation]:
     """Up to ``limit`` generations from ``offset`` on, a page of at most 100 at a time.
     Relative times are resolved once, so every page answers the same question."""
     out: list[Generation] = []
     page_size = min(limit, MAX_PAGE_SIZE)
     params = filters.params(datetime.now(UTC))
-    async for page in client.iter_pages(page_size=page_size, offset=offset, **params):
+    async for page in client.iter_pages(page_size=page_size, offset=offset, filters=params):
         out.extend(page.items)
         for bad in page.malformed:
             print(f"hedra-tui: warning: skipped a malformed item: {bad.reason}", file=sys.stderr)
@@ -87,7 +75,7 @@ def write_json_lines(gens: list[Generation], out: TextIO) -> None:
         out.write(json.dumps(g.raw, ensure_ascii=True, separators=(",", ":")) + "\n")
 
 
-async def read_models(client: HedraClient) -> dict[str, str]:
+async def read_models(client: Backend) -> dict[str, str]:
     """The model catalogue as id -> name. On v3 it also gives each job its type (the model's
     modality: a job names only its model). Best effort: a list without names beats none."""
     try:

@@ -12,9 +12,9 @@ from ..api.errors import ConfigError, HedraError
 from ..api.models import IN_FLIGHT_STATUSES, Generation
 from ..api.retry import backoff_delay
 from ..api.sanitize import display
+from ..connect import connect
 from ..state.derive import error_code_of, eta_deadline, format_duration
 from ..state.store import utcnow
-from .connect import connect
 
 
 def progress_line(gen: Generation) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
+from ..api.decode import parse_any
 from ..api.models import AIModel, Generation
-from ..api.v3models import parse_any
 from .derive import error_code_of, model_id_of, prompt_of
 from .store import Row
 

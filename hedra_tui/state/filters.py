@@ -9,8 +9,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from ..api.client import IDS_PER_REQUEST
+from ..api.backend import ListFilters
 from ..api.sanitize import display
+from ..api.v2 import IDS_PER_REQUEST
 from .store import Row, unpack
 from .timespec import TimeSpec, read_timespec
 
@@ -74,22 +75,16 @@ class ServerFilters:
             out[name] = ",".join(value) if name == "ids" else getattr(value, "text", value)
         return out
 
-    def params(self, now: datetime) -> dict[str, Any]:
-        """The client's keyword arguments, relative times resolved at ``now``."""
-        out: dict[str, Any] = {}
-        if self.type:
-            out["type"] = self.type
-        if self.created_after is not None:
-            out["created_after"] = self.created_after.resolve(now)
-        if self.created_before is not None:
-            out["created_before"] = self.created_before.resolve(now)
-        if self.prompt_query:
-            out["prompt_query"] = self.prompt_query
-        if self.agent_thread_id:
-            out["agent_thread_id"] = self.agent_thread_id
-        if self.ids:
-            out["ids"] = list(self.ids)
-        return out
+    def params(self, now: datetime) -> ListFilters:
+        """The filters of one request, relative times resolved at ``now``."""
+        return ListFilters(
+            type=self.type or None,
+            created_after=self.created_after.resolve(now) if self.created_after else None,
+            created_before=self.created_before.resolve(now) if self.created_before else None,
+            prompt_query=self.prompt_query or None,
+            agent_thread_id=self.agent_thread_id or None,
+            ids=self.ids,
+        )
 
     def matcher(self, now: datetime) -> Callable[[Row], bool]:
         """A check of loaded rows, as close to the API's as this side can tell: type (the

@@ -1,9 +1,12 @@
 """The poll planner: what to ask the API each cycle, and how to back off when it fails.
 
-One cycle is one request for the top of the list (plus more only to fill a gap when
-many jobs arrived at once) and one request per 100 jobs in flight through the ``ids``
-filter; jobs the top page already returned are not asked for again, and finished jobs
-are never polled. Failures become state (``Health``), never exceptions for the caller.
+One :class:`Poller` serves every backend; what differs between them is a strategy
+(``state/strategies``), chosen by the backend's capabilities. A cycle asks for the top of the
+list (more pages only to fill a gap when many jobs arrived at once), lets the strategy bring
+the jobs in flight up to date (v2: one request per 100 through the ``ids`` filter, skipping
+those the top page returned; v3: a status poll per job no stream follows, and each job's
+details once), and reads the balance now and then. Finished jobs are never polled. Failures
+become state (``Health``), never exceptions for the caller.
 """
 
 from __future__ import annotations
@@ -13,40 +16,43 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator, Callable, Collection
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..api.client import IDS_PER_REQUEST, MAX_PAGE_SIZE, HedraClient
+from ..api.backend import MAX_PAGE_SIZE, Backend, Balance, ListFilters
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
-from ..api.models import IN_FLIGHT_STATUSES, CreditBalance, Generation
+from ..api.models import IN_FLIGHT_STATUSES, Generation
 from ..api.retry import RETRY_AFTER_CAP
+from ..api.v2 import IDS_PER_REQUEST
 from .derive import parse_time
 from .filters import ServerFilters
 from .health import ConnState, Health
+from .reports import ChangeFeed, CycleReport, LiveChanges
 from .store import Store, utcnow
+from .strategies import Strategy, strategy_for
 from .timespec import AbsoluteTime
 
-__all__ = ["ConnState", "CycleReport", "Health", "Poller", "failure_delay", "plan_requests"]
+__all__ = [
+    "ConnState",
+    "CycleReport",
+    "Health",
+    "LiveChanges",
+    "Poller",
+    "failure_delay",
+    "plan_requests",
+]
 
 TOP_PAGE = 25
 FIRST_PAGE = 100
 OLDER_OVERLAP = 5
 MAX_GAP_PAGES = 20
-MISSING_POLLS_LIMIT = 3
 IN_FLIGHT_TAIL = 25  # first load goes on while the end of a page still has jobs in flight
 AUTH_RETRY_SECONDS = 30.0
 TYPICAL_OF = 5  # the overdue threshold follows the slowest of the last few good cycles
-
-
-@dataclass
-class CycleReport:
-    changed: set[str] = field(default_factory=set)
-    finished: set[str] = field(default_factory=set)  # went from in flight to final
-    requests: int = 0
-    error: HedraError | None = None
-    credits_changed: bool = False
+MAX_STREAMS = 4  # jobs followed live at once, where the backend has live streams
+LIVE_EVERY = 1.0  # seconds: changes between cycles reach the reader at most this often
 
 
 @dataclass(frozen=True)
@@ -85,16 +91,20 @@ def failure_delay(exc: HedraError, *, interval: float, auth_retry: float) -> flo
 
 
 def plan_requests(in_flight: int, already_fresh: int = 0) -> int:
-    """Requests one steady cycle makes: the top page plus one per 100 jobs still to refresh."""
+    """Requests one steady v2 cycle makes: the top page plus one per 100 jobs to refresh."""
     return 1 + math.ceil(max(in_flight - already_fresh, 0) / IDS_PER_REQUEST)
 
 
 class Poller:
-    """Keeps a :class:`Store` in step with the API."""
+    """Keeps a :class:`Store` in step with the API, whichever backend serves it.
+
+    What the person looks at steers it: ``visible`` (the ids on screen) and the highlighted
+    job (:meth:`set_focus`) are read first and followed live where the backend can.
+    """
 
     def __init__(
         self,
-        client: HedraClient,
+        backend: Backend,
         store: Store,
         *,
         interval: float = 5.0,
@@ -103,32 +113,73 @@ class Poller:
         filters: ServerFilters | None = None,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        max_streams: int = MAX_STREAMS,
     ) -> None:
-        self.client = client
+        self.backend = backend
         self.store = store
         self.interval = interval
         self.monotonic = monotonic  # durations: how long a request waits, when to retry
-        self.credits_every = credits_every
+        self.credits_every = credits_every  # the balance is read this often (seconds)
         self.top_size = top_size
-        self.filters = filters or ServerFilters()
+        # a backend without server-side filters is asked the whole list
+        self.filters = (
+            filters or ServerFilters() if backend.capabilities.server_filters else ServerFilters()
+        )
         self.clock = clock
         self.health = Health()
-        self.credits: CreditBalance | None = None
+        self.balance: Balance | None = None
         self.paused = False
-        self._credits_at: datetime | None = None
+        self.max_streams = max_streams
+        # the ids on screen and the highlighted job, set by the UI; a backend that reads
+        # details per job (v3) reads these first (v2 pages carry every job whole)
+        self.visible: list[str] = []
+        self.focus: str | None = None
+        self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
+        self.dropped = 0  # cycles dropped because a request hung while the API answered
+        self.feed = ChangeFeed()  # changes between cycles (stream frames)
+        self._balance_at: datetime | None = None
         self._models_loaded = False
         self._last_error: HedraError | None = None
-        self.auth_retry = AUTH_RETRY_SECONDS  # a rejected key is tried again this often
         self._gap_floor: datetime | None = None  # see _refresh_top
+        self._older: str | None = None  # where the next older page starts (see load_older)
         self._took: deque[float] = deque(maxlen=TYPICAL_OF)  # seconds good cycles took
-        self.dropped = 0  # cycles dropped because a request hung while the API answered
-        # the ids on screen, set by the UI; a backend that reads details per job (v3)
-        # reads these first (v2 pages carry every job whole)
-        self.visible: list[str] = []
         self._epoch = 0  # moves with every change of filters (see _Superseded)
         self._reloading = False  # new filters: the next cycle loads the top afresh
         self._unconfirmed: set[str] = set()  # see set_filters
         self._doomed: set[str] = set()  # rows to drop at the end of the next cycle
+        self.strategy: Strategy = strategy_for(self)
+
+    # -- what the person looks at -------------------------------------------------------
+
+    def set_focus(self, job_id: str | None) -> None:
+        """The highlighted job: its details are read first, and it is followed live."""
+        if job_id != self.focus:
+            self.focus = job_id
+            self.strategy.follow()
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: no cycles and no live streams until resumed."""
+        self.paused = paused
+        self.strategy.follow()
+
+    @property
+    def streams(self) -> Collection[str]:
+        """The jobs followed live now (none on a backend without live streams)."""
+        return self.strategy.streams
+
+    @property
+    def stream_events(self) -> int:
+        """Frames received over live streams so far."""
+        return self.strategy.stream_events
+
+    def details_pending(self, job_id: str) -> bool:
+        """The job's details (prompt, outputs, error) are not read yet (never on a backend
+        whose pages carry every job whole)."""
+        return self.strategy.details_pending(job_id)
+
+    async def close(self) -> None:
+        """Stop what runs between cycles (live streams)."""
+        await self.strategy.close()
 
     # -- server-side filters ------------------------------------------------------------
 
@@ -144,6 +195,8 @@ class Poller:
         filters are discarded when they answer. Rows leave the store only at the end of a
         cycle (``_drop_rows``).
         """
+        if not self.backend.capabilities.server_filters:
+            raise ValueError(f"the {self.backend.name} API has no server-side filters")
         match = filters.matcher(self.clock())
         dropped = self.store.retain(lambda row: row.created is not None and match(row))
         self.filters = filters
@@ -155,11 +208,18 @@ class Poller:
         self.store.exhausted = False
         return FilterChange(kept=len(self.store), dropped=dropped)
 
-    def _params(self) -> dict[str, Any]:
+    def _params(self) -> ListFilters:
         """The filters for one request: a relative time ("3d") is resolved now, each time."""
         return self.filters.params(self.clock())
 
-    def _check(self, epoch: int) -> None:
+    @property
+    def epoch(self) -> int:
+        """Moves with every change of filters: an answer to a request sent in another epoch
+        is for an old question (see :meth:`check_epoch`)."""
+        return self._epoch
+
+    def check_epoch(self, epoch: int) -> None:
+        """Raise (ending the cycle quietly) when the filters changed since ``epoch``."""
         if epoch != self._epoch:
             raise _Superseded
 
@@ -201,7 +261,7 @@ class Poller:
         tell an overdue request from a live connection while it waits.
         """
         report = CycleReport()
-        before = self.client.stats.requests
+        before = self.backend.stats.requests
         in_flight_before = set(self.store.in_flight_ids())
         self.health.busy_since = self.monotonic()
         self.health.next_at = None
@@ -216,7 +276,7 @@ class Poller:
             self._record_success(took)
         finally:
             self.health.busy_since = None
-        report.requests = self.client.stats.requests - before
+        report.requests = self.backend.stats.requests - before
         for gen_id in in_flight_before:
             row = self.store.get(gen_id)
             if row is not None and row.final:
@@ -229,7 +289,7 @@ class Poller:
 
         A request sent to a server that stopped answering only ends at the client's
         timeout (and its retries): half a minute. So while the cycle is overdue the API
-        is asked again once per interval with one cheap request (``client.ping``); when
+        is asked again once per interval with one cheap request (``backend.ping``); when
         that is answered while a request sent before it still waits, the hung cycle is
         dropped and a fresh one starts at once, and recovery after a fault does not wait
         for the hung request to time out. A cycle that is merely long (many requests,
@@ -256,8 +316,8 @@ class Poller:
         done, _ = await asyncio.wait({task}, timeout=self.health.overdue_after)
         while not done:
             period_end = loop.time() + self.interval
-            sent_before = self.client.sent
-            probe = asyncio.ensure_future(self.client.ping())
+            sent_before = self.backend.sent
+            probe = asyncio.ensure_future(self.backend.ping())
             done, _ = await asyncio.wait(
                 {task, probe}, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED
             )
@@ -265,7 +325,7 @@ class Poller:
                 await _discard(probe)
                 return True
             if probe.done() and not probe.cancelled() and probe.exception() is None:
-                oldest = self.client.oldest_waiting()
+                oldest = self.backend.oldest_waiting()
                 if (
                     oldest is not None
                     and oldest[0] <= sent_before
@@ -283,28 +343,21 @@ class Poller:
         now = self.clock()
         await self._load_models_once()
         fresh = await self._refresh_top(report)
-        stale = [i for i in self.store.in_flight_ids() if i not in fresh]
-        if stale:
-            epoch = self._epoch
-            got = await self.client.refresh(stale)
-            self._check(epoch)
-            report.changed |= self.store.upsert(got, self.clock())
-            returned = {g.id for g in got}
-            for gen_id in stale:
-                if gen_id not in returned:
-                    row = self.store.get(gen_id)
-                    if row is not None:
-                        row.missing_polls += 1
-                        if row.missing_polls >= MISSING_POLLS_LIMIT:
-                            self.store.forget_in_flight(gen_id)
-        if (
-            self._credits_at is None
-            or (now - self._credits_at).total_seconds() >= self.credits_every
-        ):
-            credits = await self.client.get_credits()
-            report.credits_changed = self.credits is None or credits.raw != self.credits.raw
-            self.credits = credits
-            self._credits_at = now
+        await self.strategy.refresh_in_flight(fresh, report)
+        await self._refresh_balance(now, report)
+        self.strategy.after_cycle()
+
+    async def _refresh_balance(self, now: datetime, report: CycleReport) -> None:
+        """The balance (credits or money), every ``credits_every`` seconds."""
+        due = self._balance_at is None or (now - self._balance_at).total_seconds() >= (
+            self.credits_every
+        )
+        if not due:
+            return
+        balance = await self.backend.get_balance()
+        report.balance_changed = balance != self.balance
+        self.balance = balance
+        self._balance_at = now
 
     def _aged_out(self, now: datetime) -> set[str]:
         """Under a rolling lower bound ("since 3d ago"), the finished rows that fell below it:
@@ -330,24 +383,29 @@ class Poller:
         if self._models_loaded:
             return
         try:
-            self.store.set_models(await self.client.list_models())
+            self.store.set_models(await self.backend.list_models())
             self._models_loaded = True
         except HedraError as exc:
             if isinstance(exc, AuthenticationError | PermissionDeniedError):
                 raise
 
     async def _refresh_top(self, report: CycleReport) -> set[str]:
-        """Fetch the newest page; keep paging while every item is new (a burst of arrivals)."""
+        """Fetch the newest page; keep paging while every item is new (a burst of arrivals).
+
+        Returns the ids the top pages held. On a first load (or under new filters) paging
+        goes on while the end of a page still holds jobs in flight, so that every job in
+        flight is known; where that load ended is where older pages start.
+        """
         store = self.store
         first_load = self._reloading or len(store) == 0
         size = FIRST_PAGE if first_load else self.top_size
         seen: set[str] = set()
-        offset = 0
+        cursor: str | None = None
         floor = self._gap_floor
         epoch = self._epoch
         for _ in range(MAX_GAP_PAGES):
-            page = await self.client.list_generations(limit=size, offset=offset, **self._params())
-            self._check(epoch)
+            page = await self.backend.list_page(limit=size, cursor=cursor, filters=self._params())
+            self.check_epoch(epoch)
             store.add_malformed(page.malformed)
             # the top meets what we had when a page holds a job we knew -- one older than
             # what an unfinished gap fill stored, if one was cut short by an error
@@ -355,19 +413,17 @@ class Poller:
                 g.id in store.rows and (floor is None or _older_than(g.created_at, floor))
                 for g in page.items
             )
-            report.changed |= store.upsert(page.items, self.clock())
+            report.changed |= self.strategy.merge_page(page.items)
             seen.update(g.id for g in page.items)
-            got = len(page.items) + len(page.malformed)
             if first_load:
-                # keep loading while the page still holds jobs in flight, so every job in
-                # flight is known (and polled) even when there are more than a page of them
-                store.exhausted = got < size
+                store.exhausted = page.next is None
+                self._older = page.next
                 self._confirm(page.items, store.exhausted)
                 tail = page.items[-IN_FLIGHT_TAIL:]
                 if store.exhausted or not any(g.status in IN_FLIGHT_STATUSES for g in tail):
                     self._reloading = False
                     break
-            elif got < size or known_before:
+            elif page.next is None or known_before:
                 self._gap_floor = None
                 break
             else:
@@ -379,62 +435,68 @@ class Poller:
                 if oldest is not None:
                     self._gap_floor = oldest if floor is None else min(floor, oldest)
                     floor = self._gap_floor
-            offset += got
+            cursor = page.next
         return seen
 
-    async def load_older(self) -> CycleReport:
-        """Load the next page of history below what is loaded.
+    def _older_start(self) -> tuple[str | None, ListFilters] | None:
+        """Where the next older page starts, and under which filters; None: nowhere.
 
-        Paging is re-anchored on the oldest loaded generation (``created_before`` its time
-        plus 1 ms, offset 0) rather than on an offset counted from the top, so jobs arriving
-        at the top in the meantime shift nothing: no row is skipped, and the few rows seen
-        twice (same millisecond) are deduplicated by id. A page holding only known rows
-        moves the offset on within the anchor.
+        Where the API filters by time, just below the oldest loaded row (``created_before``
+        its time plus 1 ms, from the top of that): jobs arriving at the top in the meantime
+        shift nothing. Elsewhere (v3) the cursor of the last page loaded: cursors name a
+        position, so arrivals shift nothing either.
+        """
+        params = self._params()
+        if self.backend.capabilities.server_filters:
+            anchor = self.older_anchor()
+            if anchor is not None:
+                return None, params.below(anchor)
+        if self._older is None:
+            return None
+        return self._older, params
+
+    async def load_older(self) -> CycleReport:
+        """Load the next page of history below what is loaded (see :meth:`_older_start`).
+
+        The few rows seen twice (same millisecond) are deduplicated by id; a page holding
+        only known rows moves on to the next within the same question.
         """
         report = CycleReport()
         store = self.store
         if store.exhausted or self._reloading:
             return report  # new filters: older pages wait for the top to be loaded afresh
-        before = self.client.stats.requests
+        start = self._older_start()
+        if start is None:
+            store.exhausted = True
+            return report
+        cursor, params = start
+        before = self.backend.stats.requests
         epoch = self._epoch
         try:
-            anchor = self.older_anchor()
-            offset = 0
-            if anchor is None:  # nothing with a readable created_at: plain offsets
-                kept = len(self._unconfirmed) + len(self._doomed)
-                offset = max(len(store) - kept - OLDER_OVERLAP, 0)
             for _ in range(MAX_GAP_PAGES):
-                filters = self._params()
-                if anchor is not None:
-                    user = filters.get("created_before")
-                    filters["created_before"] = anchor if user is None else min(anchor, user)
-                page = await self.client.list_generations(
-                    limit=MAX_PAGE_SIZE, offset=offset, **filters
+                page = await self.backend.list_page(
+                    limit=MAX_PAGE_SIZE, cursor=cursor, filters=params
                 )
-                self._check(epoch)
+                self.check_epoch(epoch)
                 store.add_malformed(page.malformed)
                 # rows kept across a filter change are not new: confirming them pages on
                 new = any(g.id not in store.rows for g in page.items)
-                report.changed |= store.upsert(page.items, self.clock())
-                got = len(page.items) + len(page.malformed)
-                self._confirm(page.items, got < MAX_PAGE_SIZE)
-                if got < MAX_PAGE_SIZE:
+                report.changed |= self.strategy.merge_page(page.items)
+                self._confirm(page.items, page.next is None)
+                self._older = page.next
+                if page.next is None:
                     store.exhausted = True
                     break
                 if new:
                     break
-                offset += got
+                cursor = page.next
         except _Superseded:
             return CycleReport()
         except HedraError as exc:
             report.error = exc
             self._record_failure(exc)
-        report.requests = self.client.stats.requests - before
+        report.requests = self.backend.stats.requests - before
         return report
-
-    def details_pending(self, gen_id: str) -> bool:
-        """The job's details are not read yet (never on v2: a page carries them all)."""
-        return False
 
     def older_anchor(self) -> datetime | None:
         """Just after the oldest loaded generation's creation time (None: no usable time);
@@ -480,15 +542,10 @@ class Poller:
             return self.health.retry_in
         return self.interval
 
-    async def run(
-        self,
-        on_report: Callable[[CycleReport], None],
-        wake: asyncio.Event,
-    ) -> None:
-        """Poll forever: a cycle, then sleep until the next is due or ``wake`` is set.
-
-        ``health.next_at`` is when the sleep ends, so a countdown on screen is the real one.
-        """
+    async def run(self, wake: asyncio.Event) -> AsyncIterator[CycleReport]:
+        """Poll forever: a cycle, its report, then sleep until the next is due or ``wake``
+        is set. ``health.next_at`` is when the sleep ends, so a countdown on screen is the
+        real one."""
         while True:
             report = None
             epoch = self._epoch
@@ -497,12 +554,16 @@ class Poller:
             delay = self.next_delay()
             self.health.next_at = self.monotonic() + delay
             if report is not None:
-                on_report(report)
+                yield report
                 if epoch != self._epoch:
                     continue  # the filters changed during the cycle: ask again at once
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
+
+    def live_changes(self, every: float = LIVE_EVERY) -> AsyncIterator[LiveChanges]:
+        """Changes made between cycles (live stream frames), at most once per ``every`` s."""
+        return self.feed.batches(every)
 
 
 async def _discard(task: asyncio.Future[Any]) -> None:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from ..api.decode import parse_any
 from ..api.models import (
     FINAL_STATUSES,
     IN_FLIGHT_STATUSES,
@@ -30,7 +31,6 @@ from ..api.models import (
     MalformedItem,
 )
 from ..api.sanitize import display
-from ..api.v3models import parse_any
 from .derive import (
     ErrorGroup,
     cost_of,

@@ -1,15 +1,17 @@
-"""The monitor App: composes the panes, owns the poll worker, routes messages.
+"""The monitor App: composes the panes, owns the poll workers, routes messages.
 
-Workers fetch, widgets render: the poll loop (``Poller.run`` in one exclusive async
-worker) updates the store and hands a report to ``_on_report``, which tells each
-widget what changed; widgets never talk to the API.
+Workers fetch, widgets render: the poll loop (``Poller.run`` in one exclusive async worker)
+updates the store and posts each cycle's report as a :class:`PollReport` message; live
+stream changes come as :class:`LiveUpdate` messages, at most once a second. The handlers
+tell each widget what changed; widgets never talk to the API. What the backend can do is
+read from ``backend.capabilities``; the selected job's copy/open/download/export live in
+``asset_actions.py``, the header's facts are computed in ``state/header.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import threading
@@ -18,31 +20,32 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.markup import escape
-from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar
 
-from ..api.client import HedraClient
-from ..api.download import download, file_name_for
+from ..api.backend import Backend
 from ..api.errors import HedraError
-from ..api.sanitize import display, safe_link
+from ..api.sanitize import display
 from ..state.activity import activity
 from ..state.errors_view import error_buckets
-from ..state.export import write_export
 from ..state.filters import ServerFilters
-from ..state.poller import CycleReport, Poller
+from ..state.header import Ledger, header_facts
+from ..state.poller import Poller
+from ..state.reports import CycleReport, LiveChanges
 from ..state.store import Store, utcnow
 from ..state.view import View
 from .actions import COMMANDS, Command, bindings, keys_in_force
-from .browser import why_no_browser
+from .asset_actions import AssetActions
 from .cells import BY_KEY, DEFAULT_COLUMNS
+from .messages import LiveUpdate, PollReport
 from .palette import Palette
 from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
@@ -72,15 +75,6 @@ IDLE_TICK_EVERY = 5  # with nothing in flight, time-dependent text is refreshed 
 LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
 
 
-def _money(balance: dict[str, Any]) -> str:
-    """A v3 wallet balance for the header: ``$249.50``, or ``249.50 EUR``."""
-    amount = balance.get("balance")
-    currency = display(balance.get("currency") or "", max_len=8)
-    if not isinstance(amount, int | float):
-        return "?"
-    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}".strip()
-
-
 def _exit_after(grace: float) -> None:
     """End the process if a clean shutdown has not finished in ``grace`` seconds (after a
     hangup Textual's writer thread is gone and its shutdown would wait on it forever)."""
@@ -95,7 +89,8 @@ class HedraApp(App[int]):
     TITLE = "hedra-tui"
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS = bindings("app")  # from the one table that also writes help and palette
+    # from the one table that also writes help and palette
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("app"))
     # zoomed, a pane keeps the status line (is the data live, since when), the banner, a
     # download's progress and the footer; the activity strip, the in-flight panel and the
     # other pane give way
@@ -106,7 +101,7 @@ class HedraApp(App[int]):
 
     def __init__(
         self,
-        client: HedraClient,
+        backend: Backend,
         *,
         interval: float = 5.0,
         stall_after: float = 180.0,
@@ -130,7 +125,8 @@ class HedraApp(App[int]):
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
         self.first_load_label = loading  # in the list's title until the first cycle reports
-        self.client = client
+        self.backend = backend
+        self.caps = backend.capabilities  # what the backend can do: the UI asks nothing else
         self.clock = clock
         self.stall_after = stall_after
         self.source = display(source, max_len=60)
@@ -148,41 +144,26 @@ class HedraApp(App[int]):
         if theme and theme in self.available_themes:
             self.theme = theme
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
-        self.api = getattr(client, "version", "v2")
-        if self.api == "v3":
-            from ..state.v3poller import V3Poller
-
-            self.poller: Poller = V3Poller(
-                client,  # type: ignore[arg-type]
-                self.store,
-                interval=interval,
-                credits_every=credits_every,
-                clock=clock,
-                max_streams=max_streams,
-            )
-            self.poller.on_change = self._on_stream_change
-        else:
-            self.poller = Poller(
-                client,
-                self.store,
-                interval=interval,
-                credits_every=credits_every,
-                filters=filters,
-                clock=clock,
-            )
+        self.poller = Poller(
+            backend,
+            self.store,
+            interval=interval,
+            credits_every=credits_every,
+            filters=filters,
+            clock=clock,
+            max_streams=max_streams,
+        )
+        self.ledger = Ledger(backend.name, money=self.caps.money)
+        self.assets = AssetActions(self)
         self.autopoll = autopoll
         self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
         self.cycles = 0
         self._wake = asyncio.Event()
         self._first_load_done = False
         self._loading_older = False
-        self._balance_at_start: float | None = None
         self._ticks = 0
-        self._stream_changed: set[str] = set()  # v3 stream updates not shown yet
-        self._stream_finished: set[str] = set()
         self._loading_label: tuple[str, str] = ("", "")  # long and short forms
         self._was_failing = False
-        self._credits_at_start: int | None = None
         self._inflight_choice: bool | None = None  # the user's f, once pressed
 
     # -- layout -------------------------------------------------------------------------
@@ -229,7 +210,7 @@ class HedraApp(App[int]):
         self.query_one("#detail").border_title = "Detail"
         self.inflight.border_title = "In flight"
         self.list_view.set_columns(self.columns)
-        if self.api == "v3":
+        if self.caps.money:
             self.list_view.money_title = "COST"  # v3 jobs cost money, not credits
         self.list_view.focus()
         self._layout_for(self.size.width, self.size.height)
@@ -239,19 +220,13 @@ class HedraApp(App[int]):
         self._update_header()
         if self.autopoll:
             self.poll_loop()
+        if self.caps.live_streams:
+            self.live_loop()
         self._show_start_warnings()
 
     async def on_unmount(self) -> None:
-        stop = getattr(self.poller, "stop_streams", None)
-        if stop is not None:
-            await stop()
-        await self.client.aclose()
-
-    def _on_stream_change(self, changed: set[str], finished: set[str]) -> None:
-        """v3: a stream frame moved a job between polls. Frames can come several times a
-        second per job: they are gathered and shown with the next once-a-second tick."""
-        self._stream_changed |= changed
-        self._stream_finished |= finished
+        await self.poller.close()
+        await self.backend.aclose()
 
     def _install_signal_handlers(self) -> None:
         # The terminal went away (SSH dropped: SIGHUP) or we were asked to stop (SIGTERM).
@@ -315,14 +290,31 @@ class HedraApp(App[int]):
     async def poll_loop(self) -> None:
         while True:
             try:
-                await self.poller.run(self._on_report, self._wake)
+                async for report in self.poller.run(self._wake):
+                    self.post_message(PollReport(report))
             except Exception as exc:  # a bug must not stop the monitor: show it, go on
                 self.log.error(f"poll loop error: {exc!r}")
                 self.poller.health.error = f"internal error: {display(repr(exc), max_len=120)}"
                 self._update_header()
                 await asyncio.sleep(self.poller.interval)
 
-    def _on_report(self, report: CycleReport) -> None:
+    @work(exclusive=True, exit_on_error=False, group="live", name="live")
+    async def live_loop(self) -> None:
+        """Changes between cycles (live stream frames: several a second per job), gathered
+        by the poller and posted at most once a second."""
+        async for changes in self.poller.live_changes():
+            self.post_message(LiveUpdate(changes))
+
+    def on_poll_report(self, message: PollReport) -> None:
+        if self.is_running:  # a report that arrives while the app shuts down is dropped
+            self.show_report(message.report)
+
+    def on_live_update(self, message: LiveUpdate) -> None:
+        if self.is_running:
+            self.show_live(message.changes)
+
+    def show_report(self, report: CycleReport) -> None:
+        """What a poll cycle changed, on every widget; a toast when the API fails or recovers."""
         self.cycles += 1
         failing = report.error is not None
         if failing and not self._was_failing:
@@ -331,6 +323,9 @@ class HedraApp(App[int]):
             self.toast("Connection restored")
         self._was_failing = failing
         self.apply_changes(report.changed, report.finished)
+
+    def show_live(self, changes: LiveChanges) -> None:
+        self.apply_changes(set(changes.changed), changes.finished)
 
     def _show_start_warnings(self) -> None:
         """A warning never stops the monitor; it stays up longer than a toast, to be read."""
@@ -426,29 +421,23 @@ class HedraApp(App[int]):
     def _update_header(self) -> None:
         now = self.clock()
         mono = self.poller.monotonic()
-        stalled = sum(
-            1
-            for i in self.store.in_flight_ids()
-            if self.store.is_stalled(self.store.rows[i], now, self.stall_after)
-        )
-        credits: int | str | None = self.poller.credits.remaining if self.poller.credits else None
-        balance = getattr(self.poller, "balance", None)
-        if balance is not None:
-            credits = _money(balance)
+        balance = self.poller.balance
+        self.ledger.note(balance)
+        facts = header_facts(self.store, self.ledger.money(balance), now, self.stall_after)
         palette = self.palette
         state = state_piece(self.poller.health, self.poller.paused, palette, mono)
         loading = self._loading_label
         if self._loading_older and not loading[0]:
             loading = ("loading older…", "loading…")
         counts = count_pieces(
-            counts=self.store.counts(),
-            stalled=stalled,
+            counts=facts.counts,
+            stalled=facts.stalled,
             palette=palette,
             loading=loading,
-            unreadable=len(self.store.malformed),
+            unreadable=facts.unreadable,
             unseen=self.unseen,
         )
-        money = money_piece(credits, palette, api=self.api)
+        money = money_piece(facts.money, palette)
         key = (state, tuple(counts), money)
         self.query_one("#status", FitLine).set_line(
             key, lambda width: status_line(width, state=state, counts=counts, money=money)
@@ -464,20 +453,9 @@ class HedraApp(App[int]):
 
     def _update_activity(self) -> None:
         """The summary strip: per-minute sparklines change at most once a minute."""
-        credits = self.poller.credits.remaining if self.poller.credits else None
-        if credits is not None and self._credits_at_start is None:
-            self._credits_at_start = credits
-        delta = None
-        if credits is not None and self._credits_at_start is not None:
-            delta = max(self._credits_at_start - credits, 0)
-        balance = getattr(self.poller, "balance", None)
-        spent: int | str | None = delta
-        if balance is not None and isinstance(balance.get("balance"), int | float):
-            if self._balance_at_start is None:
-                self._balance_at_start = float(balance["balance"])
-            spent = _money(
-                {**balance, "balance": max(self._balance_at_start - balance["balance"], 0)}
-            )
+        balance = self.poller.balance
+        self.ledger.note(balance)
+        spent = self.ledger.spent(balance)
         act = activity(self.store, self.clock())
         palette = self.palette
         key = (tuple(act.completed), tuple(act.failed), act.error_rate, spent, palette)
@@ -490,7 +468,6 @@ class HedraApp(App[int]):
         self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
         quiet = not (
             self.store.has_in_flight
-            or self._stream_changed
             or self.poller.health.error
             or self.poller.health.busy_since is not None  # a wait may be counting
             or self._loading_older
@@ -499,10 +476,6 @@ class HedraApp(App[int]):
             # nothing counts down: ages and the header's minute can wait a few seconds
             return
         try:
-            if self._stream_changed:
-                changed, finished = self._stream_changed, self._stream_finished
-                self._stream_changed, self._stream_finished = set(), set()
-                self.apply_changes(changed, finished)
             self.list_view.tick()
             self.inflight.update_rows()
             self.detail.refresh_detail()
@@ -579,9 +552,7 @@ class HedraApp(App[int]):
     def on_generation_list_highlighted(self, message: GenerationList.Highlighted) -> None:
         self.detail.show(message.gen_id)
         self.poller.visible = self.list_view.visible_ids()
-        if hasattr(self.poller, "focus") and self.poller.focus != message.gen_id:
-            self.poller.focus = message.gen_id  # v3: the highlighted job is streamed first
-            self.poller.manage_streams()
+        self.poller.set_focus(message.gen_id)  # read first; followed live where it can be
 
     def on_generation_list_selected(self, message: GenerationList.Selected) -> None:
         self.detail.show(message.gen_id)
@@ -600,12 +571,10 @@ class HedraApp(App[int]):
 
     @work(exclusive=True, exit_on_error=False, group="once", name="once")
     async def run_once(self) -> None:
-        self._on_report(await self.poller.cycle())
+        self.post_message(PollReport(await self.poller.cycle()))
 
     def action_pause(self) -> None:
-        self.poller.paused = not self.poller.paused
-        if hasattr(self.poller, "manage_streams"):
-            self.poller.manage_streams()  # v3: paused means no live streams either
+        self.poller.set_paused(not self.poller.paused)  # no live streams either
         self._update_header()
         if not self.poller.paused:
             self._wake.set()
@@ -659,9 +628,10 @@ class HedraApp(App[int]):
         self.list_view.focus()
 
     def action_server_filters(self) -> None:
-        if self.api == "v3":
+        if not self.caps.server_filters:
             self.toast(
-                "The v3 API has no server-side filters: / filters, 1-5 and t narrow the list"
+                f"The {self.backend.name} API has no server-side filters: "
+                "/ filters, 1-5 and t narrow the list"
             )
             return
 
@@ -729,86 +699,16 @@ class HedraApp(App[int]):
     # -- act on a generation ----------------------------------------------------------
 
     def action_copy(self, what: str) -> None:
-        """Copy to the clipboard with OSC 52 (works over SSH); raw values, not display text."""
-        row = self.store.get(self.list_view.cursor_id or "")
-        if row is None:
-            self.toast("Nothing selected")
-            return
-        if what == "id":
-            payload = row.id
-        elif what == "url":
-            url = row.gen.asset.best_url if row.gen.asset is not None else None
-            if not url:
-                self.toast("This generation has no asset URL (yet)")
-                return
-            payload = url
-        else:
-            payload = json.dumps(row.raw, ensure_ascii=False, indent=2)
-        self.copy_to_clipboard(payload)
-        self.toast(f"Copied {what}: {payload[:60]}" + ("…" if len(payload) > 60 else ""))
+        self.assets.copy(what)
 
     def action_open_asset(self) -> None:
-        """Open the asset URL in a browser; where none can show it to this terminal's user
-        (over SSH, no display, no browser) the URL is copied with OSC 52 instead."""
-        row = self.store.get(self.list_view.cursor_id or "")
-        url = row.gen.asset.best_url if row is not None and row.gen.asset is not None else None
-        link = safe_link(url)
-        if link is None:
-            self.toast("No http(s) asset URL to open")
-            return
-        why = why_no_browser()
-        if why is not None:
-            self.copy_to_clipboard(link)
-            self.toast(f"Not opened ({why}): the URL was copied to your clipboard")
-            return
-        self.open_url(link)
-        self.toast("Opening the asset in your browser")
+        self.assets.open()
 
     def action_download(self, overwrite: bool = False) -> None:
-        row = self.store.get(self.list_view.cursor_id or "")
-        url = row.gen.asset.best_url if row is not None and row.gen.asset is not None else None
-        if row is None or not url:
-            self.toast("This generation has no asset to download (yet)")
-            return
-        dest = self.export_dir / file_name_for(row.id, row.gen.type, url)
-        if dest.exists() and not overwrite:
-            self.toast(f"Already downloaded: {dest} (D downloads again)")
-            return
-        self.download_asset(url, dest)
-
-    @work(exclusive=True, exit_on_error=False, group="download", name="download")
-    async def download_asset(self, url: str, dest: Path) -> None:
-        line = self.query_one("#download")
-        bar = self.query_one("#download-bar", ProgressBar)
-        label = self.query_one("#download-label", TextLine)
-        label.set_text(Text(f" {display(dest.name, max_len=60)}"))
-        bar.update(total=100, progress=0)
-        line.add_class("-shown")
-
-        def progress(done: int, total: int | None) -> None:
-            if total:
-                bar.update(total=total, progress=done)
-
-        try:
-            size = await download(url, dest, on_progress=progress)
-        except HedraError as exc:
-            self.toast(f"Download failed: {exc.message}", severity="error")
-        else:
-            self.toast(f"Downloaded {size:,} bytes to {dest}")
-        finally:
-            line.remove_class("-shown")
+        self.assets.download(overwrite)
 
     def action_export(self, fmt: str) -> None:
-        """Write the rows the list shows (filter applied) as JSON lines or CSV."""
-        rows = [self.store.rows[i] for i in self.list_view.ids]
-        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
-        path = self.export_dir / f"hedra-generations-{stamp}.{fmt}"
-        try:
-            write_export(rows, path, fmt, self.store.model_label)
-        except OSError as exc:
-            self.toast(f"Export failed: {exc.strerror or exc}", severity="error")
-            return
-        self.toast(f"Exported {len(rows):,} generations to {path}")
+        self.assets.export(fmt)
 
     def action_toggle_inflight(self) -> None:
         panel = self.inflight

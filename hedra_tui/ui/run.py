@@ -7,9 +7,8 @@ import os
 import sys
 
 from ..api.sanitize import display
-from ..commands.connect import connect
-from ..commands.list_cmd import filters_from_args
 from ..config import Settings, origins, remember, remembered, save_setting
+from ..connect import connect, filters_from_args
 
 
 def ui_warnings(settings: Settings, available_themes: set[str]) -> list[str]:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hedra_tui.api.client import HedraClient
 from hedra_tui.api.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -16,6 +15,7 @@ from hedra_tui.api.errors import (
     RateLimitError,
     ServerError,
 )
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.state.derive import parse_time, prompt_of
 
 from .helpers import clear_faults, reset_stats, set_fault, stats
@@ -38,9 +38,7 @@ def sleeps():
 async def client(sim, sleeps):
     clear_faults(sim)
     reset_stats(sim)
-    async with HedraClient(
-        sim.api_key, sim.base_url, timeout=2.0, sleep=sleeps, rng=lambda: 0.0
-    ) as c:
+    async with V2Client(sim.api_key, sim.base_url, timeout=2.0, sleep=sleeps, rng=lambda: 0.0) as c:
         yield c
     clear_faults(sim)
 
@@ -131,7 +129,7 @@ async def test_status_credits_and_models(client):
 
 
 async def test_wrong_key_is_an_authentication_error_without_the_key(sim):
-    async with HedraClient("sk-wrong-key-xyz", sim.base_url) as bad:
+    async with V2Client("sk-wrong-key-xyz", sim.base_url) as bad:
         with pytest.raises(AuthenticationError) as info:
             await bad.list_generations()
     assert info.value.status_code == 401
@@ -184,7 +182,7 @@ async def test_long_retry_after_is_raised_for_the_caller_to_wait(client, sim, sl
 
 async def test_slow_response_past_timeout_is_a_timeout_error(sim, sleeps):
     set_fault(sim, "slow", count=10, delay=3)
-    async with HedraClient(sim.api_key, sim.base_url, timeout=0.5, max_retries=0) as c:
+    async with V2Client(sim.api_key, sim.base_url, timeout=0.5, max_retries=0) as c:
         with pytest.raises(APITimeoutError):
             await c.list_generations(limit=5)
     clear_faults(sim)
@@ -209,18 +207,18 @@ async def test_invalid_json_is_a_payload_error(client, sim):
 
 
 async def test_unreachable_host_is_a_connection_error():
-    async with HedraClient("k", "http://127.0.0.1:9", timeout=1, max_retries=0) as c:
+    async with V2Client("k", "http://127.0.0.1:9", timeout=1, max_retries=0) as c:
         with pytest.raises(APIConnectionError):
             await c.get_credits()
 
 
 def test_client_refuses_plain_http_to_a_remote_host():
     with pytest.raises(ConfigError, match="plain http"):
-        HedraClient("k", "http://api.example.com")
+        V2Client("k", "http://api.example.com")
     with pytest.raises(ConfigError, match="no API key"):
-        HedraClient("", "https://api.example.com")
+        V2Client("", "https://api.example.com")
 
 
 def test_client_repr_hides_the_key():
-    c = HedraClient("sk-very-secret", "https://api.example.com")
+    c = V2Client("sk-very-secret", "https://api.example.com")
     assert "sk-very-secret" not in repr(c)

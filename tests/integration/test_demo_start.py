@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from hedra_tui.api.client import HedraClient
 from hedra_tui.api.errors import APIConnectionError
 from hedra_tui.api.starting import WaitForStart
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.simulator.server import SimServer
 
 from ..conftest_sim import FrozenClock
@@ -18,7 +18,7 @@ async def test_requests_wait_for_a_simulator_still_starting_then_go_through():
     sim = SimServer(count=50, inflight=2, seed=1, drift=False, clock=FrozenClock(), lazy=True)
     transport = WaitForStart(sim.ready, lambda: sim.failure)
     try:
-        async with HedraClient(sim.api_key, sim.base_url, timeout=1.0, transport=transport) as c:
+        async with V2Client(sim.api_key, sim.base_url, timeout=1.0, transport=transport) as c:
             request = asyncio.ensure_future(c.list_generations(limit=5))
             await asyncio.sleep(1.5)  # longer than the request timeout: the wait is not in it
             assert not request.done()
@@ -35,7 +35,7 @@ async def test_a_simulator_that_cannot_start_fails_requests_as_a_connection_erro
     sim.ready.set()
     transport = WaitForStart(sim.ready, lambda: sim.failure)
     try:
-        async with HedraClient(sim.api_key, sim.base_url, transport=transport, max_retries=0) as c:
+        async with V2Client(sim.api_key, sim.base_url, transport=transport, max_retries=0) as c:
             with pytest.raises(APIConnectionError):
                 await c.list_generations(limit=5)
     finally:

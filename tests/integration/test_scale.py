@@ -7,18 +7,18 @@ from datetime import UTC, datetime
 
 import httpx
 
-from hedra_tui.api.client import HedraClient
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.state.poller import Poller, plan_requests
 from hedra_tui.state.store import Store
 
 from .helpers import control, reset_stats, stats
 
 
-def _poller(sim) -> tuple[HedraClient, Store, Poller]:
+def _poller(sim) -> tuple[V2Client, Store, Poller]:
     def clock() -> datetime:
         return datetime.fromtimestamp(sim.world.now(), UTC)
 
-    client = HedraClient(sim.api_key, sim.base_url, timeout=5.0, max_retries=0)
+    client = V2Client(sim.api_key, sim.base_url, timeout=5.0, max_retries=0)
     store = Store(clock=clock)
     return client, store, Poller(client, store, clock=clock, credits_every=3600)
 
@@ -108,7 +108,7 @@ async def test_a_gap_fill_cut_short_by_an_error_is_finished_next_cycle(sim_facto
     def clock() -> datetime:
         return datetime.fromtimestamp(sim.world.now(), UTC)
 
-    client = HedraClient(sim.api_key, sim.base_url, timeout=5.0, max_retries=0, transport=transport)
+    client = V2Client(sim.api_key, sim.base_url, timeout=5.0, max_retries=0, transport=transport)
     store = Store(clock=clock)
     poller = Poller(client, store, clock=clock, credits_every=3600)
     async with client:

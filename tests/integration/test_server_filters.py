@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hedra_tui.api.client import HedraClient
 from hedra_tui.api.models import Generation
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.state.filters import ServerFilters
 from hedra_tui.state.poller import Poller
 from hedra_tui.state.store import Store
@@ -14,11 +14,11 @@ from hedra_tui.state.store import Store
 from .helpers import add_inflight
 
 
-def _poller(sim) -> tuple[HedraClient, Store, Poller]:
+def _poller(sim) -> tuple[V2Client, Store, Poller]:
     def clock() -> datetime:
         return datetime.fromtimestamp(sim.world.now(), UTC)
 
-    client = HedraClient(sim.api_key, sim.base_url, timeout=5.0, max_retries=0)
+    client = V2Client(sim.api_key, sim.base_url, timeout=5.0, max_retries=0)
     store = Store(clock=clock)
     return client, store, Poller(client, store, clock=clock, credits_every=3600)
 

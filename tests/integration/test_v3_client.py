@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from hedra_tui.api.errors import AuthenticationError
-from hedra_tui.api.v3 import V3Client
-from hedra_tui.api.v3models import looks_like_v3_key
+from hedra_tui.api.v3 import V3Client, looks_like_v3_key
 from hedra_tui.simulator.v3 import v3_credential
+from hedra_tui.state.poller import Poller
 from hedra_tui.state.store import Store
-from hedra_tui.state.v3poller import V3Poller
+from hedra_tui.state.strategies import V3Strategy
 
 from .helpers import advance, control, stats
 
@@ -21,11 +21,13 @@ def _client(sim, **kw) -> V3Client:
     return V3Client(v3_credential(sim.api_key), sim.base_url + "/v3", timeout=5.0, **kw)
 
 
-def _poller(sim, client: V3Client, **kw) -> V3Poller:
+def _poller(sim, client: V3Client, **kw) -> Poller:
     def clock() -> datetime:
         return datetime.fromtimestamp(sim.world.now(), UTC)
 
-    return V3Poller(client, Store(clock=clock), clock=clock, credits_every=3600, **kw)
+    poller = Poller(client, Store(clock=clock), clock=clock, credits_every=3600, **kw)
+    assert isinstance(poller.strategy, V3Strategy)  # chosen for the v3 backend
+    return poller
 
 
 def test_v3_keys_are_recognised_by_their_colon():
@@ -40,15 +42,16 @@ async def test_client_pages_reads_and_maps_jobs(sim_factory):
         seen, cursor = [], None
         while True:
             page = await client.list_jobs(limit=25, cursor=cursor)
-            seen += [j["job_id"] for j in page.jobs]
+            seen += [j.job_id for j in page.jobs]
             cursor = page.next_cursor
             if cursor is None:
                 break
         assert len(seen) == len(set(seen)) == 64
         job = await client.get_job(seen[-1])
         status = await client.get_job_status(seen[-1])
-        assert job["job_id"] == status["job_id"] == seen[-1]
-        assert (await client.get_balance())["currency"] == "USD"
+        assert job.job_id == status.job_id == seen[-1]
+        assert job.raw["job_id"] == status.raw["job_id"] == seen[-1]
+        assert (await client.get_balance()).currency == "USD"
         assert any(m.name for m in await client.list_models())
     assert "key_sim" not in repr(client)
 
@@ -67,8 +70,7 @@ async def test_stream_resumes_after_drops_with_last_event_id(sim_factory):
         poller = _poller(sim, client, max_streams=1)
         await poller.cycle()
         job_id = poller.store.in_flight_ids()[0]
-        poller.focus = job_id
-        poller.manage_streams()
+        poller.set_focus(job_id)
         assert list(poller.streams) == [job_id]
         await asyncio.sleep(0.5)
         advance(sim, 3600)  # it finishes while the stream keeps being cut
@@ -99,7 +101,7 @@ async def test_many_jobs_in_flight_stay_within_the_stream_cap(sim_factory):
         served = stats(sim)["requests"]
         # the 27 jobs without a stream are polled; the 3 streamed ones are not
         assert served.get("/v3/jobs/{id}/status") == 27
-        await poller.stop_streams()
+        await poller.close()
 
 
 async def test_simulator_faults_reach_the_v3_client_as_typed_errors(sim_factory):
@@ -137,8 +139,9 @@ async def test_a_job_seen_ending_outside_its_result_has_its_result_read(sim_fact
         assert poller.store.get(job_id).raw.get("prompt")  # read while in flight
         advance(sim, 3600)
         page = await client.list_jobs(limit=25)
-        summary = next(j for j in page.jobs if j["job_id"] == job_id)
-        poller._merge([(job_id, summary)])  # the end, learnt from a list page only
+        summary = next(j for j in page.jobs if j.job_id == job_id)
+        assert isinstance(poller.strategy, V3Strategy)
+        poller.strategy.merge([(job_id, summary.raw)])  # the end, learnt from a list page only
         row = poller.store.get(job_id)
         assert row.final and not row.raw.get("outputs")  # ended, result not read yet
         await poller.cycle()

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from hedra_tui.api.client import HedraClient
+from hedra_tui.api.backend import Backend
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.ui.app import HedraApp
 
 
@@ -41,11 +42,11 @@ def _app_factory(sim_factory: Any, api: str) -> Callable[..., tuple[HedraApp, An
             from hedra_tui.api.v3 import V3Client
             from hedra_tui.simulator.v3 import v3_credential
 
-            client: HedraClient = V3Client(
+            client: Backend = V3Client(
                 v3_credential(sim.api_key), sim.base_url + "/v3", timeout=timeout, max_retries=0
             )
         else:
-            client = HedraClient(sim.api_key, sim.base_url, timeout=timeout, max_retries=0)
+            client = V2Client(sim.api_key, sim.base_url, timeout=timeout, max_retries=0)
         kwargs.setdefault("interval", 0.5)
         kwargs.setdefault("credits_every", 3600)
         app = HedraApp(client, clock=clock, source="simulator", **kwargs)

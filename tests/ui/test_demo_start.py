@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hedra_tui.api.client import HedraClient
 from hedra_tui.api.starting import WaitForStart
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.simulator.server import SimServer
 from hedra_tui.ui.app import HedraApp
 from hedra_tui.ui.screens.help import HelpScreen
@@ -14,7 +14,7 @@ from .conftest import wait_for
 
 async def test_frame_says_the_demo_is_starting_keys_work_then_rows_fill_in():
     sim = SimServer(count=300, inflight=5, seed=2, drift=False, clock=FrozenClock(), lazy=True)
-    client = HedraClient(
+    client = V2Client(
         sim.api_key, sim.base_url, transport=WaitForStart(sim.ready, lambda: sim.failure)
     )
     app = HedraApp(

@@ -111,7 +111,7 @@ async def test_toasts_with_hostile_text_are_plain_and_safe(make_app):
 async def test_hostile_error_detail_in_the_banner_is_plain(make_app):
     app, _, _ = make_app(autopoll=False)  # no poll may clear the error under the test
     async with app.run_test(size=(120, 40)) as pilot:
-        app._on_report(await app.poller.cycle())
+        app.show_report(await app.poller.cycle())
         app.poller.health.error = "boom " + MARKUP
         app._update_header()
         await pilot.pause()

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from hedra_tui.api.v3models import generation_from_v3
+from hedra_tui.api.v3.models import generation_from_v3
 from hedra_tui.state.derive import ErrorGroup
 from hedra_tui.ui.screens.errors import ErrorList, ErrorsScreen
 from hedra_tui.ui.screens.help import HelpScreen

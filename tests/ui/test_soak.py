@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from hedra_tui.api.client import HedraClient
+from hedra_tui.api.v2 import V2Client
 from hedra_tui.state.poller import ConnState
 from hedra_tui.ui.app import HedraApp
 from hedra_tui.ui.widgets.status import FitLine
@@ -51,7 +51,7 @@ async def _soak(sim_factory, *, fault_seconds: float, total_seconds: float) -> d
     # 20x simulated time: jobs take seconds, so they arrive and finish throughout
     sim = sim_factory(count=300, inflight=12, seed=21, speed=20.0, drift=False, clock=time.time)
     clock = AppClock(sim)
-    client = HedraClient(sim.api_key, sim.base_url, timeout=1.5, max_retries=1)
+    client = V2Client(sim.api_key, sim.base_url, timeout=1.5, max_retries=1)
     app = HedraApp(client, clock=clock, source="simulator", interval=0.4, credits_every=5)
     app.poller.auth_retry = 2.0
     shown: dict[str, str] = {}

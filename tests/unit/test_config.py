@@ -124,7 +124,7 @@ def test_keymap_is_read_from_the_config_file(isolated):
 
 
 def test_api_version_follows_the_flag_the_setting_or_the_key_format(isolated, monkeypatch):
-    from hedra_tui.commands.connect import api_version, base_url_for
+    from hedra_tui.connect import api_version, base_url_for
 
     plain = load_settings()
     assert api_version(plain, "sk-hedra-123") == "v2"

@@ -10,7 +10,7 @@ import pytest
 
 from hedra_tui.api.errors import ConfigError
 from hedra_tui.api.models import Generation
-from hedra_tui.commands.list_cmd import filters_from_args
+from hedra_tui.connect import filters_from_args
 from hedra_tui.state.activity import activity
 from hedra_tui.state.filters import FilterError, ServerFilters
 from hedra_tui.state.store import Store
@@ -60,9 +60,9 @@ def test_filters_parse_keep_what_was_typed_and_resolve_at_each_request():
         "prompt_query": "fox",
         "ids": "a,b",
     }
-    assert filters.params(NOW)["created_after"] == NOW - timedelta(days=3)
-    assert filters.params(LATER)["created_after"] == LATER - timedelta(days=3)
-    assert filters.params(NOW)["ids"] == ["a", "b"]
+    assert filters.params(NOW).created_after == NOW - timedelta(days=3)
+    assert filters.params(LATER).created_after == LATER - timedelta(days=3)
+    assert filters.params(NOW).ids == ("a", "b")
     assert ServerFilters.parse({"type": "", "ids": " "}) == ServerFilters()
     assert not ServerFilters() and filters
 

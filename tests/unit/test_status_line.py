@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hedra_tui.state.activity import Activity
+from hedra_tui.state.header import Money, Spent
 from hedra_tui.state.poller import ConnState, Health
 from hedra_tui.ui.fitline import Piece
 from hedra_tui.ui.palette import Palette
@@ -54,7 +55,12 @@ def header_pieces(**over):
         unreadable=over.pop("unreadable", 2),
         unseen=over.pop("unseen", 31),
     )
-    money = money_piece(over.pop("credits", 1_234_567), PALETTE, api=over.pop("api", "v2"))
+    credits = over.pop("credits", 1_234_567)
+    api = over.pop("api", "v2")
+    if isinstance(credits, str):  # v3: money, as text
+        money = money_piece(Money(api, text=credits), PALETTE)
+    else:
+        money = money_piece(Money(api, credits=credits), PALETTE)
     return state, counts, money
 
 
@@ -143,10 +149,10 @@ def test_banner_keeps_what_happens_next_and_since_when_whole():
 
 def test_activity_strip_fits_with_whole_numbers():
     act = Activity(completed=[3] * 20, failed=[1] * 20, error_rate=0.123, credits_burned=98_765)
-    pieces = activity_pieces(act, PALETTE, 98_765)
+    pieces = activity_pieces(act, PALETTE, Spent(credits=98_765))
     allowed = tokens(pieces)
     for width in range(40, 201):
-        line = activity_line(act, PALETTE, 98_765, width).plain
+        line = activity_line(act, PALETTE, Spent(credits=98_765), width).plain
         assert len(line) <= width
         for tok in line.split():
             assert tok in allowed, (width, tok, line)

@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from ...api.models import IN_FLIGHT_STATUSES, GenerationStatus
 from ...state.activity import Activity, sparkline
+from ...state.header import Money, Spent
 from ...state.health import (
     ConnState,
     Health,
@@ -252,19 +253,21 @@ def count_pieces(
     return pieces
 
 
-def money_piece(credits: int | str | None, palette: Palette, *, api: str = "v2") -> Piece | None:
-    """v2: credits remaining; v3: the API version and the wallet balance (a money string)."""
-    if credits is None and api == "v2":
+def money_piece(money: Money | None, palette: Palette) -> Piece | None:
+    """v2: credits remaining; v3: the API version and the wallet balance (money as text)."""
+    if money is None:
         return None
-    if isinstance(credits, str) or credits is None:
-        money = credits or "?"
+    if money.credits is None:
+        text = money.text or "?"
+        api = money.api
         forms = (
-            _pair((f"API {api} · ", palette.muted), (money, "")),
-            _pair((f"{api} ", palette.muted), (money, "")),
-            _t(money),
+            _pair((f"API {api} · ", palette.muted), (text, "")),
+            _pair((f"{api} ", palette.muted), (text, "")),
+            _t(text),
             Text(),
         )
         return Piece(forms, (MONEY_SHORT, MONEY_COMPACT, MONEY_DROP), keep=1, right=True)
+    credits = money.credits
     forms = (
         _pair(("credits ", palette.muted), (f"{credits:,}", "")),
         _pair(("cr ", palette.muted), (f"{credits:,}", "")),
@@ -374,9 +377,7 @@ def banner_line(
     return fit_line(banner_pieces(health, paused, palette, now, mono_now), width, sep=" · ")
 
 
-def activity_pieces(
-    act: Activity, palette: Palette, credits_delta: int | str | None
-) -> list[Piece]:
+def activity_pieces(act: Activity, palette: Palette, spent: Spent) -> list[Piece]:
     """Completions and failures per minute (sparklines), error rate, what this session used."""
     muted = palette.muted
     ok = palette.for_status(GenerationStatus.COMPLETE)
@@ -410,19 +411,19 @@ def activity_pieces(
         pieces.append(
             Piece((_t(f"error rate {rate}", muted), _t(f"err {rate}", muted)), (2,), keep=5)
         )
-    if isinstance(credits_delta, str):  # v3: money from the wallet balance
+    if spent.money is not None:  # v3: money from the wallet balance
         pieces.append(
             Piece(
                 (
-                    _t(f"spent this session {credits_delta}", muted),
-                    _t(f"spent {credits_delta}", muted),
+                    _t(f"spent this session {spent.money}", muted),
+                    _t(f"spent {spent.money}", muted),
                 ),
                 (1,),
                 keep=4,
             )
         )
     else:
-        burned = credits_delta if credits_delta is not None else act.credits_burned
+        burned = spent.credits if spent.credits is not None else act.credits_burned
         pieces.append(
             Piece(
                 (
@@ -437,11 +438,9 @@ def activity_pieces(
     return pieces
 
 
-def activity_line(
-    act: Activity, palette: Palette, credits_delta: int | str | None, width: int
-) -> Text:
+def activity_line(act: Activity, palette: Palette, spent: Spent, width: int) -> Text:
     """The activity strip for ``width`` cells."""
-    return fit_line(activity_pieces(act, palette, credits_delta), width)
+    return fit_line(activity_pieces(act, palette, spent), width)
 
 
 class FitLine(Widget):

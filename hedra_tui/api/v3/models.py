@@ -1,4 +1,5 @@
-"""A v3 job as the backend-neutral :class:`Generation` every view uses (no httpx here).
+"""The v3 job, typed (:class:`Job`), and as the backend-neutral :class:`Generation` every
+view uses (no httpx here).
 
 A v3 job is known by ``JobSummary``, ``ResultResponse`` and ``StatusResponse`` fields merged
 into one JSON object; :func:`generation_from_v3` maps it: the status normalized
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Generation, parse_generation
+from ..models import Generation, HedraModel, parse_generation
 
 STATUS_FROM_V3 = {
     "IN_QUEUE": "queued",
@@ -23,6 +24,58 @@ STATUS_FROM_V3 = {
 IN_FLIGHT_V3 = frozenset({"IN_QUEUE", "IN_PROGRESS"})
 # model id -> modality, from GET /models (a job list names only the model)
 MODALITIES: dict[str, str] = {}
+
+
+class LogLine(HedraModel):
+    """One event of a job's lifecycle log (``JobLogItem``)."""
+
+    id: int | str | None = None
+    timestamp: str | None = None
+    level: str | None = None
+    event: str | None = None
+    message: str | None = None
+
+
+class JobOutput(HedraModel):
+    """One output of a finished job (``OutputItem``)."""
+
+    asset_id: str | None = None
+    url: str | None = None
+    content_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_ms: int | None = None
+
+
+class JobError(HedraModel):
+    """The error envelope of a failed job (``ErrorEnvelope``)."""
+
+    code: str | None = None
+    message: str | None = None
+    param: str | None = None
+
+
+class Job(HedraModel):
+    """What the v3 API says about one job: a ``JobSummary`` (list page), a ``ResultResponse``
+    (``GET /jobs/{id}``), a ``StatusResponse`` (``/status``, with log lines) or a stream's
+    ``status`` frame. Each carries part of the job; ``raw`` is that part as sent, and the
+    state layer folds the parts into one JSON object per job. Only ``job_id`` is required."""
+
+    job_id: str
+    status: str | None = None
+    model: str | None = None
+    created_at: str | None = None
+    prompt: str | None = None
+    progress: float | None = None
+    estimated_completion_at: str | None = None
+    outputs: list[JobOutput] | None = None
+    error: JobError | None = None
+    logs: list[LogLine] | None = None
+    logs_next_cursor: str | None = None
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in IN_FLIGHT_V3
 
 
 def remember_modalities(models: dict[str, str]) -> None:
@@ -90,8 +143,3 @@ def generation_from_v3(raw: dict[str, Any]) -> Generation:
     gen = parse_generation(shaped)
     gen._raw = raw
     return gen
-
-
-def parse_any(raw: Any) -> Generation:
-    """A v2 generation or a v3 job, whichever ``raw`` is."""
-    return generation_from_v3(raw) if is_v3_job(raw) else parse_generation(raw)

@@ -1,17 +1,18 @@
 """Keeping the store in step with the v3 API: job pages, status polls and live SSE streams.
 
-Each cycle reads the newest page of ``GET /jobs`` (more pages only to fill a gap), asks
-``GET /jobs/{id}/status`` (with its ``logs_after`` cursor) for the jobs in flight that no
-stream follows, and ``GET /jobs/{id}`` once for jobs whose prompt, outputs or error are not
-known yet (a job list only carries id, model, status and time): the jobs in flight and the
-newest first, at most ``HYDRATE_PER_CYCLE`` a cycle. ``GET /balance`` comes now and then.
+A v3 list page only carries id, model, status and time, so each job's details (prompt,
+outputs, error) are read once with ``GET /jobs/{id}``: the highlighted job, the rows on
+screen, the jobs in flight and the failures first, at most ``HYDRATE_PER_CYCLE`` a cycle.
+The jobs in flight that no stream follows are polled with ``GET /jobs/{id}/status`` (with
+its ``logs_after`` cursor).
 
 The jobs that matter most -- the highlighted one, watched ones, then the newest in flight --
 are followed live over ``GET /jobs/{id}/stream``, at most ``max_streams`` at once. A stream
 that drops is resumed with ``Last-Event-Id`` after the server's ``retry:`` delay (backing
 off on repeated failures); ``[STREAM_DONE]`` ends it and the job's result is read once.
-Older history pages through ``next_cursor``. The v3 JSON of each job (summary, status,
-result and log lines merged) is what the store keeps and the tree shows.
+The v3 JSON of each job (summary, status, result and log lines merged) is what the store
+keeps and the tree shows. Frames change the store between cycles; the changes go to the
+poller's feed, which its reader takes at most once a second.
 """
 
 from __future__ import annotations
@@ -20,117 +21,76 @@ import asyncio
 import contextlib
 import inspect
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Collection, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..api.errors import HedraError
-from ..api.retry import backoff_delay
-from ..api.v3models import IN_FLIGHT_V3, generation_from_v3
-from .derive import parse_time
-from .poller import FIRST_PAGE, MAX_GAP_PAGES, CycleReport, Poller, _older_than
+from ...api.errors import HedraError
+from ...api.models import Generation
+from ...api.retry import backoff_delay
+from ...api.v3 import V3Client
+from ...api.v3.models import IN_FLIGHT_V3, generation_from_v3
+from ..reports import CycleReport
+from .base import Strategy
 
 if TYPE_CHECKING:
-    from ..api.v3 import V3Client
+    from ..poller import Poller
 
 HYDRATE_PER_CYCLE = 25
+HYDRATE_NEWEST = 100  # after what matters, the details of the newest jobs are read
 CONCURRENCY = 4
-MAX_STREAMS = 4
 LOGS_KEPT = 50
 STREAM_ATTEMPTS = 6  # consecutive failures before a stream gives way to polling
+_LOG_KEYS = ("logs", "logs_next_cursor")
+
+# one job's JSON, or a part of it (a summary, a status, a result, a frame)
+JobJson = dict[str, Any]
 
 
-class V3Poller(Poller):
-    """The v3 backend behind the same interface as :class:`Poller`."""
+class V3Strategy(Strategy):
+    """Per-job reads, status polls and live streams over a :class:`V3Client`."""
 
-    client: V3Client
-
-    def __init__(self, client: V3Client, store: Any, *, max_streams: int = MAX_STREAMS, **kw: Any):
-        super().__init__(client, store, **kw)
-        self.max_streams = max_streams
-        self.balance: dict[str, Any] | None = None
-        self.focus: str | None = None  # the highlighted job: streamed and read first
-        self.on_change: Callable[[set[str], set[str]], None] | None = None
-        self.streams: dict[str, asyncio.Task[None]] = {}
-        self.stream_events = 0  # frames received over streams, for the header and tests
-        self._older_cursor: str | None = None
+    def __init__(self, poller: Poller, client: V3Client) -> None:
+        super().__init__(poller)
+        self.client = client
+        self.tasks: dict[str, asyncio.Task[None]] = {}  # job id -> the task following it
+        self._events = 0
         self._logs_after: dict[str, str] = {}
         self._hydrated: set[str] = set()
         self._gave_up: set[str] = set()
         self._open: set[str] = set()  # streams connected now (keep-alives arrive every 5 s)
         self._unread_failures: set[str] = set()  # failed jobs whose error is not read yet
 
+    @property
+    def streams(self) -> Collection[str]:
+        return self.tasks.keys()
+
+    @property
+    def stream_events(self) -> int:
+        return self._events
+
     # -- one cycle ----------------------------------------------------------------------
 
-    async def _cycle(self, report: CycleReport) -> None:
-        now = self.clock()
-        await self._load_models_once()
-        await self._refresh_top_v3(report)
-        streamed = set(self.streams)
-        polled = [i for i in self.store.in_flight_ids() if i not in streamed]
-        await self._gather(self._poll_status(i, report) for i in polled)
+    def merge_page(self, items: list[Generation]) -> set[str]:
+        # a list page carries no progress: it is not the API's word on it
+        return self.merge([(g.id, _json(g.raw)) for g in items], confirms=False)
+
+    async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
+        """Status polls for the jobs in flight no stream follows (a list page has no
+        progress, so ``fresh`` spares none), then the details not read yet."""
+        streamed = set(self.tasks)
+        polled = [i for i in self.poller.store.in_flight_ids() if i not in streamed]
+        await _gather(self._poll_status(i, report) for i in polled)
         await self._hydrate(report)
-        if (
-            self._credits_at is None
-            or (now - self._credits_at).total_seconds() >= self.credits_every
-        ):
-            balance = await self.client.get_balance()
-            report.credits_changed = balance != self.balance
-            self.balance = balance
-            self._credits_at = now
+
+    def after_cycle(self) -> None:
         self.manage_streams()
         # an open stream sends every change of its job: no frame means no progress, as
         # of now (a stream that goes silent times out and stops counting)
-        self.store.confirm(self._open & set(self.store.in_flight_ids()), self.clock())
+        store = self.poller.store
+        store.confirm(self._open & set(store.in_flight_ids()), self.poller.clock())
 
-    async def _refresh_top_v3(self, report: CycleReport) -> None:
-        store = self.store
-        first_load = len(store) == 0
-        cursor: str | None = None
-        floor = self._gap_floor
-        for _ in range(MAX_GAP_PAGES):
-            page = await self.client.list_jobs(
-                limit=FIRST_PAGE if first_load else self.top_size, cursor=cursor
-            )
-            # joined up with what we had: a known job older than an unfinished gap fill
-            known_before = any(
-                j["job_id"] in store.rows
-                and (floor is None or _older_than(j.get("created_at"), floor))
-                for j in page.jobs
-            )
-            report.changed |= self._merge([(j["job_id"], j) for j in page.jobs], confirms=False)
-            if first_load:
-                self._older_cursor = page.next_cursor
-                store.exhausted = page.next_cursor is None
-                break
-            if page.next_cursor is None or known_before:
-                self._gap_floor = None
-                break
-            times = [t for j in page.jobs if (t := parse_time(j.get("created_at"))) is not None]
-            if times:
-                self._gap_floor = min(times) if floor is None else min(floor, *times)
-                floor = self._gap_floor
-            cursor = page.next_cursor
-
-    async def load_older(self) -> CycleReport:
-        """The next page below what is loaded, through the cursor of the last one."""
-        report = CycleReport()
-        if self.store.exhausted or self._older_cursor is None:
-            self.store.exhausted = True
-            return report
-        before = self.client.stats.requests
-        try:
-            page = await self.client.list_jobs(limit=100, cursor=self._older_cursor)
-            report.changed |= self._merge([(j["job_id"], j) for j in page.jobs], confirms=False)
-            self._older_cursor = page.next_cursor
-            self.store.exhausted = page.next_cursor is None
-        except HedraError as exc:
-            report.error = exc
-            self._record_failure(exc)
-        report.requests = self.client.stats.requests - before
-        return report
-
-    def older_anchor(self) -> None:  # type: ignore[override]
-        return None  # v3 pages by cursor, not by time
+    def follow(self) -> None:
+        self.manage_streams()
 
     # -- merging ------------------------------------------------------------------------
 
@@ -138,22 +98,21 @@ class V3Poller(Poller):
         """The job's details (prompt, outputs, error) are not read yet."""
         return job_id not in self._hydrated
 
-    def _merge(
-        self, updates: Iterable[tuple[str, dict[str, Any]]], *, confirms: bool = True
-    ) -> set[str]:
+    def merge(self, updates: Iterable[tuple[str, JobJson]], *, confirms: bool = True) -> set[str]:
         """Fold partial v3 JSON (summary, status, result, log lines) into each job's JSON.
 
         ``confirms``: the update carries the job's progress (a status poll or frame), so
         it counts as the API's word on it (see ``Store.stall_clock``); a job list and a
         result do not carry progress.
         """
+        store = self.poller.store
         gens = []
         for job_id, update in updates:
-            row = self.store.get(job_id)
-            merged: dict[str, Any] = dict(row.raw) if row is not None else {}
+            row = store.get(job_id)
+            merged: JobJson = _json(row.raw) if row is not None else {}
             logs = update.get("logs")
             for key, value in update.items():
-                if key not in ("logs", "logs_next_cursor"):
+                if key not in _LOG_KEYS:
                     merged[key] = value
             if isinstance(logs, list) and logs:
                 known = {
@@ -175,49 +134,30 @@ class V3Poller(Poller):
             if merged.get("status") == "FAILED" and job_id not in self._hydrated:
                 self._unread_failures.add(job_id)
             gens.append(generation_from_v3(merged))
-        return self.store.upsert(gens, self.clock(), confirms=confirms)
-
-    async def _gather(self, jobs: Iterable[Any]) -> None:
-        """Run requests ``CONCURRENCY`` at a time; all finish, then the first error is raised."""
-        gate = asyncio.Semaphore(CONCURRENCY)
-        pending = list(jobs)
-
-        async def run(job: Any) -> None:
-            async with gate:
-                await job
-
-        try:
-            results = await asyncio.gather(*(run(j) for j in pending), return_exceptions=True)
-        finally:
-            for job in pending:  # cancelled before they started: close, do not leak
-                if inspect.getcoroutinestate(job) == inspect.CORO_CREATED:
-                    job.close()
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        return store.upsert(gens, self.poller.clock(), confirms=confirms)
 
     async def _poll_status(self, job_id: str, report: CycleReport) -> None:
         status = await self.client.get_job_status(job_id, self._logs_after.get(job_id))
-        report.changed |= self._merge([(job_id, status)])
+        report.changed |= self.merge([(job_id, _json(status.raw))])
 
     def hydrate_order(self) -> list[str]:
         """Whose details to read first: the highlighted job, the rows on screen, the jobs
         in flight, failures (so the errors view can group them), then the newest."""
-        store = self.store
+        poller, store = self.poller, self.poller.store
         todo: list[str] = []
-        if self.focus is not None and self.focus in store.rows:
-            todo.append(self.focus)
-        todo += self.visible
+        if poller.focus is not None and poller.focus in store.rows:
+            todo.append(poller.focus)
+        todo += poller.visible
         todo += store.in_flight_ids()
         failures = [i for i in self._unread_failures if i in store.rows]
         failures.sort(key=lambda i: store.index_of(i) or 0)  # newest first
         todo += failures
-        todo += store.order[:FIRST_PAGE]
+        todo += store.order[:HYDRATE_NEWEST]
         return todo
 
     async def _hydrate(self, report: CycleReport) -> None:
         """Read ``GET /jobs/{id}`` for jobs whose prompt/result is not known yet."""
-        store = self.store
+        store = self.poller.store
         picked: list[str] = []
         seen: set[str] = set()
         for job_id in self.hydrate_order():
@@ -225,7 +165,7 @@ class V3Poller(Poller):
             if row is None or job_id in self._hydrated or job_id in seen:
                 continue
             seen.add(job_id)
-            if row.in_flight and job_id in self.streams:
+            if row.in_flight and job_id in self.tasks:
                 continue
             picked.append(job_id)
             if len(picked) >= HYDRATE_PER_CYCLE:
@@ -237,45 +177,44 @@ class V3Poller(Poller):
             self._unread_failures.discard(job_id)
             # final: the result will not change; in flight: the prompt is known now, and the
             # status polls (or the stream) go on -- the result is read again when it ends
-            report.changed |= self._merge([(job_id, result)], confirms=False)
+            report.changed |= self.merge([(job_id, _json(result.raw))], confirms=False)
 
-        await self._gather(one(i) for i in picked)
+        await _gather(one(i) for i in picked)
 
     # -- streams ------------------------------------------------------------------------
 
     def wanted_streams(self) -> list[str]:
         """Jobs to follow live, most important first: highlighted, watched, newest in flight."""
-        store = self.store
+        poller, store = self.poller, self.poller.store
         in_flight = store.in_flight_ids()
-        alive = set(in_flight)
         order: list[str] = []
-        if self.focus in alive:
-            order.append(self.focus)  # type: ignore[arg-type]
+        if poller.focus is not None and poller.focus in set(in_flight):
+            order.append(poller.focus)
         order += [i for i in in_flight if i in store.watched and i not in order]
         order += [i for i in in_flight if i not in order]
-        return [i for i in order if i not in self._gave_up][: self.max_streams]
+        return [i for i in order if i not in self._gave_up][: poller.max_streams]
 
     def manage_streams(self) -> None:
         """Start streams for the wanted jobs and stop the others (never more than the cap)."""
-        if self.paused or self.max_streams <= 0:
-            for task in self.streams.values():
+        poller = self.poller
+        if poller.paused or poller.max_streams <= 0:
+            for task in self.tasks.values():
                 task.cancel()
-            self.streams.clear()
+            self.tasks.clear()
             return
-        wanted = set(self.wanted_streams())
-        for job_id, task in list(self.streams.items()):
+        wanted = self.wanted_streams()
+        for job_id, task in list(self.tasks.items()):
             if job_id not in wanted or task.done():
                 task.cancel()
-                del self.streams[job_id]
-        for job_id in self.wanted_streams():
-            if job_id not in self.streams and len(self.streams) < self.max_streams:
-                self.streams[job_id] = asyncio.get_running_loop().create_task(
-                    self._follow(job_id), name=f"stream {job_id}"
-                )
+                del self.tasks[job_id]
+        loop = asyncio.get_running_loop()
+        for job_id in wanted:
+            if job_id not in self.tasks and len(self.tasks) < poller.max_streams:
+                self.tasks[job_id] = loop.create_task(self._follow(job_id), name=f"stream {job_id}")
 
-    async def stop_streams(self) -> None:
-        tasks = list(self.streams.values())
-        self.streams.clear()
+    async def close(self) -> None:
+        tasks = list(self.tasks.values())
+        self.tasks.clear()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -304,7 +243,7 @@ class V3Poller(Poller):
                             continue  # a frame we cannot read is skipped, never fatal
                         if not isinstance(body, dict):
                             continue
-                        self.stream_events += 1
+                        self._events += 1
                         status = event.event == "status"
                         update = body if status else {"logs": [body]}
                         self._merge_and_notify(job_id, update, confirms=status)
@@ -317,7 +256,7 @@ class V3Poller(Poller):
                 if failures >= STREAM_ATTEMPTS:
                     self._gave_up.add(job_id)  # polling takes over
                     return
-                row = self.store.get(job_id)
+                row = self.poller.store.get(job_id)
                 if row is not None and row.final:
                     await self._finish(job_id)
                     return
@@ -325,23 +264,48 @@ class V3Poller(Poller):
                 await asyncio.sleep(backoff_delay(failures - 1, base=base, cap=30.0))
         finally:
             self._open.discard(job_id)
-            self.streams.pop(job_id, None)
+            self.tasks.pop(job_id, None)
 
     async def _finish(self, job_id: str) -> None:
         with contextlib.suppress(HedraError):
             result = await self.client.get_job(job_id)
             self._hydrated.add(job_id)
             self._unread_failures.discard(job_id)
-            self._merge_and_notify(job_id, result, confirms=False)
+            self._merge_and_notify(job_id, _json(result.raw), confirms=False)
 
-    def _merge_and_notify(
-        self, job_id: str, update: dict[str, Any], *, confirms: bool = True
-    ) -> None:
-        """Merge a frame outside a cycle and tell the UI (with the job if it just ended)."""
-        row = self.store.get(job_id)
+    def _merge_and_notify(self, job_id: str, update: JobJson, *, confirms: bool = True) -> None:
+        """Merge a frame outside a cycle and hand the change (and the job, if it just ended)
+        to the poller's feed."""
+        store = self.poller.store
+        row = store.get(job_id)
         was_in_flight = row is not None and row.in_flight
-        changed = self._merge([(job_id, update)], confirms=confirms)
-        row = self.store.get(job_id)
+        changed = self.merge([(job_id, update)], confirms=confirms)
+        row = store.get(job_id)
         finished = {job_id} if was_in_flight and row is not None and row.final else set()
-        if changed and self.on_change is not None:
-            self.on_change(changed, finished)
+        if changed:
+            self.poller.feed.add(changed, finished)
+
+
+def _json(raw: object) -> JobJson:
+    """A job's JSON object (a fresh dict: merging never changes what it was read from)."""
+    return dict(raw) if isinstance(raw, dict) else {}
+
+
+async def _gather(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run requests ``CONCURRENCY`` at a time; all finish, then the first error is raised."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+    pending = list(jobs)
+
+    async def run(job: Awaitable[None]) -> None:
+        async with gate:
+            await job
+
+    try:
+        results = await asyncio.gather(*(run(j) for j in pending), return_exceptions=True)
+    finally:
+        for job in pending:  # cancelled before they started: close, do not leak
+            if inspect.getcoroutinestate(job) == inspect.CORO_CREATED:
+                job.close()
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result

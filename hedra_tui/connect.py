@@ -1,4 +1,8 @@
-"""Turn parsed flags into settings and a connected client, starting the simulator for --demo."""
+"""Turn parsed flags into settings and a backend, starting the simulator for --demo.
+
+Shared by the commands and the monitor (neither imports the other): the one place that
+picks the API version and builds its :class:`~hedra_tui.api.backend.Backend`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,21 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..api.client import DEFAULT_BASE_URL, HedraClient
-from ..api.errors import ConfigError
-from ..api.sanitize import display
-from ..api.v3models import looks_like_v3_key
-from ..config import Settings, config_file_warnings, load_settings, settings_warnings
+from .api.backend import Backend
+from .api.errors import ConfigError
+from .api.sanitize import display
+from .api.v2 import DEFAULT_BASE_URL, V2Client
+from .api.v3.models import looks_like_v3_key
+from .config import Settings, config_file_warnings, load_settings, settings_warnings
+from .state.filters import FIELDS, FilterError, ServerFilters
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .api.v3 import V3Client
+    from .simulator.server import SimServer
 
 NO_KEY_HELP = (
     "no API key. Set it with:\n"
@@ -34,25 +47,26 @@ class Connection:
     settings: Settings
     base_url: str
     api_key: str
-    demo: object | None = None
+    demo: SimServer | None = None
     api: str = "v2"
     warnings: list[str] = field(default_factory=list)  # printed already; the monitor shows them
-    transport: object | None = None  # the demo simulator still starting: requests wait for it
+    transport: httpx.AsyncBaseTransport | None = (
+        None  # the demo simulator still starting: requests wait for it
+    )
 
-    def client(self, **kwargs: object) -> HedraClient:
+    def client(self) -> Backend:
+        """The backend of the chosen API version."""
+        cls: type[V2Client] | type[V3Client] = V2Client
         if self.api == "v3":
-            from ..api.v3 import V3Client
+            from .api.v3 import V3Client
 
-            cls: type[HedraClient] = V3Client
-        else:
-            cls = HedraClient
+            cls = V3Client
         return cls(
             self.api_key,
             self.base_url,
             timeout=self.settings.timeout,
             allow_insecure=self.settings.allow_insecure,
-            **({"transport": self.transport} if self.transport is not None else {}),
-            **kwargs,  # type: ignore[arg-type]
+            transport=self.transport,
         )
 
 
@@ -78,7 +92,7 @@ def base_url_for(settings: Settings, api: str) -> str:
     if "base_url" in settings.model_fields_set and settings.base_url != DEFAULT_BASE_URL:
         return settings.base_url
     if api == "v3":
-        from ..api.v3 import DEFAULT_V3_BASE_URL
+        from .api.v3 import DEFAULT_V3_BASE_URL
 
         return DEFAULT_V3_BASE_URL
     return DEFAULT_BASE_URL
@@ -89,7 +103,7 @@ def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> It
     """Settings plus endpoint; with ``--demo`` a simulator runs for the duration of the block.
     ``demo_in_background``: do not wait for the simulator to start (its world of 100,000
     generations takes seconds); the client's requests wait for it instead."""
-    from ..config import config_path
+    from .config import config_path
 
     warnings = settings_warnings()
     demo = getattr(args, "demo", False)
@@ -99,7 +113,7 @@ def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> It
         print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
     settings = settings_from_args(args)
     if demo:
-        from ..simulator.server import SimServer
+        from .simulator.server import SimServer
 
         sim = SimServer(
             count=args.count,
@@ -110,7 +124,7 @@ def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> It
         )
         transport = None
         if demo_in_background:
-            from ..api.starting import WaitForStart
+            from .api.starting import WaitForStart
 
             sim.start_in_background()
             transport = WaitForStart(sim.ready, lambda: sim.failure)
@@ -119,7 +133,7 @@ def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> It
         try:
             api, url, key = "v2", sim.base_url, sim.api_key
             if settings.api_version == "v3":
-                from ..simulator.v3 import v3_credential
+                from .simulator.v3 import v3_credential
 
                 api, url, key = "v3", sim.base_url + "/v3", v3_credential(sim.api_key)
             yield Connection(
@@ -134,3 +148,15 @@ def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> It
     key = settings.api_key.get_secret_value()
     api = api_version(settings, key)
     yield Connection(settings, base_url_for(settings, api), key, api=api, warnings=warnings)
+
+
+def filters_from_args(
+    args: argparse.Namespace, defaults: dict[str, str] | None = None
+) -> ServerFilters:
+    """Server-side filters: the config's defaults, then the flags (times stay as typed)."""
+    raw = {k: v for k, v in (defaults or {}).items() if v}
+    raw.update({k: getattr(args, k) for k in FIELDS if getattr(args, k, None)})
+    try:
+        return ServerFilters.parse(raw)
+    except FilterError as exc:
+        raise ConfigError(f"{exc.field.replace('_', '-')}: {exc}") from None

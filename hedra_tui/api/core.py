@@ -1,4 +1,9 @@
-"""Async client of the Hedra v2 API: one method per endpoint, a page iterator, batched refresh."""
+"""The transport core every backend is composed over: one httpx client, the retry loop, the
+mapping of HTTP failures onto the typed errors (``errors.py``), and request accounting.
+
+Backends (``api/v2``, ``api/v3``) hold an :class:`APICore` and add their endpoints on top of
+it, as the anthropic SDK composes resources over one client; none subclasses another.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,10 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote
+from typing import Any, TypeAlias
 
 import httpx
 
@@ -21,7 +25,6 @@ from .errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
-    ConfigError,
     HedraError,
     NotFoundError,
     PayloadError,
@@ -30,25 +33,17 @@ from .errors import (
     ServerError,
     ValidationFailedError,
 )
-from .models import (
-    AIModel,
-    CreditBalance,
-    Generation,
-    GenerationPage,
-    GenerationStatusResponse,
-    parse_generation_page,
-    parse_list,
-    parse_object,
-)
 from .retry import backoff_delay, parse_retry_after
 from .sanitize import display
 from .security import check_key_transport
 
-DEFAULT_BASE_URL = "https://api.hedra.com/web-app/public"
-MAX_PAGE_SIZE = 100
-IDS_PER_REQUEST = 100
 # Bodies larger than this are decoded and validated in a thread, off the event loop.
-_BIG_BODY = 256 * 1024
+BIG_BODY = 256 * 1024
+
+# A decoded JSON body. Its shape is unknown until the endpoint that asked for it checks it.
+Json: TypeAlias = Any
+QueryValue: TypeAlias = str | int | float | Sequence[str] | None
+Query: TypeAlias = Mapping[str, QueryValue]
 
 
 @dataclass
@@ -58,14 +53,6 @@ class ClientStats:
     requests: int = 0
     by_endpoint: Counter[str] = field(default_factory=Counter)
     ids_requested: int = 0
-
-
-def _iso(value: datetime | str | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _detail(response: httpx.Response) -> str | None:
@@ -84,7 +71,8 @@ def _detail(response: httpx.Response) -> str | None:
     return display(detail, max_len=200)
 
 
-def _status_error(response: httpx.Response) -> APIStatusError:
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The typed error for a non-2xx response (its body already read)."""
     code = response.status_code
     detail = _detail(response)
     suffix = f": {detail}" if detail else ""
@@ -125,21 +113,22 @@ def _status_error(response: httpx.Response) -> APIStatusError:
     )
 
 
-class HedraClient:
-    """The Hedra v2 API over httpx.
+class APICore:
+    """One HTTP client with the rules every backend shares.
 
     ``transport`` is the seam for tests and the demo (any ``httpx.AsyncBaseTransport``).
     Transient failures (network, timeout, 429, 5xx, unreadable body) are retried
     ``max_retries`` times with capped exponential backoff; a Retry-After longer than
     ``max_inline_wait`` is not slept through here but raised, so the caller can wait
-    without holding a request open.
+    without holding a request open. ``auth`` holds the headers that carry the key; they
+    are never shown (``repr`` names only the base URL).
     """
 
     def __init__(
         self,
-        api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str,
         *,
+        auth: Mapping[str, str],
         timeout: float = 10.0,
         max_retries: int = 2,
         allow_insecure: bool = False,
@@ -148,8 +137,6 @@ class HedraClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        if not api_key:
-            raise ConfigError("no API key: set HEDRA_API_KEY (or try --demo)")
         check_key_transport(base_url, allow_insecure=allow_insecure)
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
@@ -159,10 +146,10 @@ class HedraClient:
         self._waiting: dict[int, float] = {}  # request number -> when it was sent (monotonic)
         self._sleep = sleep
         self._rng = rng
-        self._http = httpx.AsyncClient(
+        self.http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={
-                "X-API-Key": api_key,
+                **auth,
                 "User-Agent": f"hedra-tui/{__version__}",
                 "Accept": "application/json",
             },
@@ -172,26 +159,21 @@ class HedraClient:
         )
 
     def __repr__(self) -> str:  # never show the key
-        return f"HedraClient(base_url={self.base_url!r})"
-
-    async def __aenter__(self) -> HedraClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+        return f"APICore(base_url={self.base_url!r})"
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self.http.aclose()
 
-    # -- transport -----------------------------------------------------------------
+    def count(self, endpoint: str) -> None:
+        self.stats.requests += 1
+        self.stats.by_endpoint[endpoint] += 1
 
-    async def _get_json(
-        self, path: str, endpoint: str, params: dict[str, Any] | None = None
-    ) -> Any:
+    async def get_json(self, path: str, endpoint: str, params: Query | None = None) -> Json:
+        """``GET path``, retried on transient errors; the decoded JSON body."""
         attempt = 0
         while True:
             try:
-                return await self._get_once(path, endpoint, params)
+                return await self.get_once(path, endpoint, params)
             except HedraError as exc:
                 if not exc.transient or attempt >= self.max_retries:
                     raise
@@ -201,15 +183,15 @@ class HedraClient:
                 await self._sleep(backoff_delay(attempt, retry_after=retry_after, rng=self._rng))
                 attempt += 1
 
-    async def _get_once(self, path: str, endpoint: str, params: dict[str, Any] | None) -> Any:
-        self.stats.requests += 1
-        self.stats.by_endpoint[endpoint] += 1
+    async def get_once(self, path: str, endpoint: str, params: Query | None = None) -> Json:
+        """One attempt at ``GET path``, never retried."""
+        self.count(endpoint)
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         self.sent += 1
         number = self.sent
         self._waiting[number] = time.monotonic()
         try:
-            response = await self._http.get(path, params=clean)
+            response = await self.http.get(path, params=clean)
         except httpx.TimeoutException as exc:
             raise APITimeoutError(f"the request to {endpoint} timed out") from exc
         except httpx.HTTPError as exc:
@@ -218,15 +200,29 @@ class HedraClient:
         finally:
             del self._waiting[number]
         if not response.is_success:
-            raise _status_error(response)
+            raise status_error(response)
         content = response.content
         try:
-            if len(content) > _BIG_BODY:
+            if len(content) > BIG_BODY:
                 return await asyncio.to_thread(json.loads, content)
             return json.loads(content)
         except ValueError:
             kind = display(response.headers.get("content-type", "no content-type"), max_len=60)
             raise PayloadError(f"the response from {endpoint} is not valid JSON ({kind})") from None
+
+    @asynccontextmanager
+    async def stream(
+        self, path: str, endpoint: str, *, headers: Mapping[str, str], read_timeout: float
+    ) -> AsyncIterator[httpx.Response]:
+        """A streamed ``GET path`` whose status was checked: a non-2xx answer raises its
+        typed error. Streams are counted in ``stats``, not in the requests waiting."""
+        self.count(endpoint)
+        timeout = httpx.Timeout(self.http.timeout.connect, read=read_timeout)
+        async with self.http.stream("GET", path, headers=dict(headers), timeout=timeout) as resp:
+            if not resp.is_success:
+                await resp.aread()
+                raise status_error(resp)
+            yield resp
 
     def oldest_waiting(self) -> tuple[int, float] | None:
         """The oldest request still waiting for its response: (its number, when it was sent,
@@ -235,97 +231,3 @@ class HedraClient:
             return None
         number = min(self._waiting)
         return number, self._waiting[number]
-
-    async def ping(self) -> None:
-        """One request, never retried: does the API answer at all? (its cheapest page)"""
-        await self._get_once("/generations", "/generations", {"limit": 1})
-
-    # -- endpoints -----------------------------------------------------------------
-
-    async def list_generations(
-        self,
-        *,
-        type: str | None = None,
-        created_before: datetime | str | None = None,
-        created_after: datetime | str | None = None,
-        prompt_query: str | None = None,
-        agent_thread_id: str | None = None,
-        ids: Sequence[str] | None = None,
-        limit: int = MAX_PAGE_SIZE,
-        offset: int = 0,
-    ) -> GenerationPage:
-        """``GET /generations``: one page, newest first."""
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValueError(f"limit must be 1..{MAX_PAGE_SIZE}, got {limit}")
-        if offset < 0:
-            raise ValueError("offset must be >= 0")
-        if ids is not None:
-            if len(ids) > IDS_PER_REQUEST:
-                raise ValueError(f"at most {IDS_PER_REQUEST} ids per request")
-            self.stats.ids_requested += len(ids)
-        params = {
-            "type": type,
-            "created_before": _iso(created_before),
-            "created_after": _iso(created_after),
-            "prompt_query": prompt_query,
-            "agent_thread_id": agent_thread_id,
-            "ids": ",".join(ids) if ids is not None else None,
-            "limit": limit,
-            "offset": offset,
-        }
-        payload = await self._get_json("/generations", "/generations", params)
-        if isinstance(payload, dict) and len(payload.get("data") or ()) > 25:
-            # validating a full page takes a few ms: keep it off the event loop
-            return await asyncio.to_thread(
-                parse_generation_page, payload, limit=limit, offset=offset
-            )
-        return parse_generation_page(payload, limit=limit, offset=offset)
-
-    async def iter_pages(
-        self, *, page_size: int = MAX_PAGE_SIZE, offset: int = 0, **filters: Any
-    ) -> AsyncIterator[GenerationPage]:
-        """Every page from ``offset`` on, until a short page says the history ended."""
-        while True:
-            page = await self.list_generations(limit=page_size, offset=offset, **filters)
-            yield page
-            got = len(page.items) + len(page.malformed)
-            if got < page_size:
-                return
-            offset += got
-
-    async def iter_generations(self, **kwargs: Any) -> AsyncIterator[Generation]:
-        """Every generation, newest first, a page at a time (see :meth:`iter_pages`)."""
-        async for page in self.iter_pages(**kwargs):
-            for item in page.items:
-                yield item
-
-    async def refresh(self, ids: Sequence[str], *, concurrency: int = 4) -> list[Generation]:
-        """Fetch many generations by id through the ``ids`` filter: one request per 100 ids."""
-        unique = list(dict.fromkeys(ids))
-        batches = [unique[i : i + IDS_PER_REQUEST] for i in range(0, len(unique), IDS_PER_REQUEST)]
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(batch: list[str]) -> list[Generation]:
-            async with gate:
-                page = await self.list_generations(ids=batch, limit=MAX_PAGE_SIZE)
-                return page.items
-
-        results = await asyncio.gather(*(one(b) for b in batches))
-        return [item for chunk in results for item in chunk]
-
-    async def get_status(self, generation_id: str) -> GenerationStatusResponse:
-        """``GET /generations/{id}/status``."""
-        path = f"/generations/{quote(generation_id, safe='')}/status"
-        payload = await self._get_json(path, "/generations/{id}/status")
-        return parse_object(GenerationStatusResponse, payload, "status")
-
-    async def get_credits(self) -> CreditBalance:
-        """``GET /billing/credits``."""
-        payload = await self._get_json("/billing/credits", "/billing/credits")
-        return parse_object(CreditBalance, payload, "credits")
-
-    async def list_models(self, types: Sequence[str] | None = None) -> list[AIModel]:
-        """``GET /models``."""
-        params = {"types": list(types)} if types else None
-        payload = await self._get_json("/models", "/models", params)
-        return parse_list(AIModel, payload, "models")

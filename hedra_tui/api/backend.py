@@ -1,0 +1,170 @@
+"""The seam between the monitor and a Hedra API version: one :class:`Backend` interface with
+explicit :class:`Capabilities`, and the typed values that cross it.
+
+Each API version is a package that implements :class:`Backend` over the shared transport
+core (``api/core.py``): ``api/v2`` and ``api/v3`` are peers. The state layer and the UI ask
+``backend.capabilities`` what a backend can do, never ``hasattr``. A new backend is a new
+package here plus, in ``state/strategies``, how the poller keeps the store in step with it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import ClassVar, Self
+
+from .core import APICore, ClientStats, Json
+from .models import AIModel, Generation, MalformedItem
+
+MAX_PAGE_SIZE = 100  # no backend is asked for more than this many jobs at once
+CREDITS = "credits"  # the currency of a balance counted in Hedra credits
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do; the monitor adapts to these flags alone."""
+
+    live_streams: bool  # a job in flight can be followed live (server-sent events)
+    server_filters: bool  # the job list filters by type, time, prompt, agent thread and ids
+    batch_status: bool  # one request reads the state of many jobs (v2: the ``ids`` filter)
+    lifecycle_logs: bool  # each job carries a log of its lifecycle events
+    whole_pages: bool  # a list page carries every job whole (else details are read per job)
+    currency: str  # what the balance and job costs are counted in: CREDITS or "USD"
+
+    @property
+    def money(self) -> bool:
+        """Costs are money (a currency amount), not a count of credits."""
+        return self.currency != CREDITS
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What the account has left: credits (v2) or money in ``currency`` (v3).
+
+    ``amount`` is None when the server sent no readable number; ``raw`` is the JSON as sent.
+    """
+
+    amount: float | None
+    currency: str
+    raw: Json = field(default=None, compare=True, hash=False)
+
+    @property
+    def in_credits(self) -> bool:
+        return self.currency == CREDITS
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The server-side filters of one list request, times resolved (see
+    ``state.filters.ServerFilters`` for the filters as a person typed them)."""
+
+    type: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    prompt_query: str | None = None
+    agent_thread_id: str | None = None
+    ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    def below(self, anchor: datetime) -> ListFilters:
+        """The same filters, narrowed to jobs created before ``anchor``."""
+        before = self.created_before
+        return ListFilters(
+            type=self.type,
+            created_after=self.created_after,
+            created_before=anchor if before is None else min(anchor, before),
+            prompt_query=self.prompt_query,
+            agent_thread_id=self.agent_thread_id,
+            ids=self.ids,
+        )
+
+
+NO_FILTERS = ListFilters()
+
+
+@dataclass
+class Page:
+    """One page of jobs, newest first, as backend-neutral generations.
+
+    ``next`` is where the following (older) page starts, opaque to the caller (an offset on
+    v2, a cursor on v3); None when the history ends with this page. On a backend without
+    ``whole_pages`` the items carry only what a list page holds (``raw`` is that part).
+    """
+
+    items: list[Generation]
+    malformed: list[MalformedItem] = field(default_factory=list)
+    next: str | None = None
+
+
+class Backend(ABC):
+    """One Hedra API version, composed over one :class:`APICore`.
+
+    ``name`` ("v2", "v3") is what the header shows; ``capabilities`` what the monitor may ask.
+    """
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self, core: APICore) -> None:
+        self.core = core
+
+    def __repr__(self) -> str:  # never show the key
+        return f"{type(self).__name__}(base_url={self.core.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.core.aclose()
+
+    @property
+    def base_url(self) -> str:
+        return self.core.base_url
+
+    @property
+    def stats(self) -> ClientStats:
+        return self.core.stats
+
+    @property
+    def sent(self) -> int:
+        """Requests sent so far (each attempt counts)."""
+        return self.core.sent
+
+    def oldest_waiting(self) -> tuple[int, float] | None:
+        """See :meth:`APICore.oldest_waiting`."""
+        return self.core.oldest_waiting()
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """One request, never retried: does the API answer at all? (its cheapest page)"""
+
+    @abstractmethod
+    async def list_page(
+        self, *, limit: int, cursor: str | None = None, filters: ListFilters = NO_FILTERS
+    ) -> Page:
+        """One page of at most ``limit`` jobs, newest first, from ``cursor`` (None: the top)."""
+
+    @abstractmethod
+    def iter_pages(
+        self, *, page_size: int = MAX_PAGE_SIZE, offset: int = 0, filters: ListFilters = NO_FILTERS
+    ) -> AsyncIterator[Page]:
+        """Every page from ``offset`` on, each job whole, filters applied (for ``list``)."""
+
+    @abstractmethod
+    async def refresh(self, ids: Sequence[str], *, concurrency: int = 4) -> list[Generation]:
+        """These jobs, each whole; ids the server does not know are left out."""
+
+    @abstractmethod
+    async def get_balance(self) -> Balance:
+        """What the account has left."""
+
+    @abstractmethod
+    async def list_models(self) -> list[AIModel]:
+        """The model catalogue (names for the list; v3: each model's modality)."""

@@ -1,0 +1,13 @@
+"""A job's stored JSON back to a :class:`Generation`, whichever API version sent it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Generation, parse_generation
+from .v3.models import generation_from_v3, is_v3_job
+
+
+def parse_any(raw: Any) -> Generation:
+    """A v2 generation or a v3 job, whichever ``raw`` is."""
+    return generation_from_v3(raw) if is_v3_job(raw) else parse_generation(raw)
