@@ -159,10 +159,13 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         faults.latency = float((await request.json()).get("seconds", 0))
         return JSONResponse({"latency": faults.latency})
 
+    view = v3.V3View(world)
+
     async def sim_stats(request: Request) -> Response:
         if request.method == "POST":
             stats.reset()
-        return JSONResponse(stats.as_json())
+            view.reset_stream_stats()
+        return JSONResponse({**stats.as_json(), **view.stream_stats()})
 
     async def sim_advance(request: Request) -> Response:
         world.advance(float((await request.json()).get("seconds", 0)))
@@ -199,7 +202,7 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         Route("/_sim/world", sim_world, methods=["GET"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
     ]
-    routes += v3.routes(v3.V3View(world))
+    routes += v3.routes(view)
     inner = Starlette(routes=routes)
     return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats)
 

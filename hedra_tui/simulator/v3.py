@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -87,6 +88,20 @@ class V3View:
         self.world = world
         self.drop_after: int | None = None  # streams close after this many frames (tests)
         self.keepalive_every = KEEPALIVE_EVERY
+        # streams being served now, by job id, and the most at once since the last reset;
+        # a client that went away is noticed at the next frame or keep-alive sent to it
+        self.open_streams: Counter[str] = Counter()
+        self.open_streams_max = 0
+
+    def stream_stats(self) -> dict[str, Any]:
+        return {
+            "streams_open": sum(self.open_streams.values()),
+            "streams_open_by_job": dict(+self.open_streams),
+            "streams_open_max": self.open_streams_max,
+        }
+
+    def reset_stream_stats(self) -> None:
+        self.open_streams_max = sum(self.open_streams.values())
 
     # -- single jobs -------------------------------------------------------------------
 
@@ -296,7 +311,18 @@ class V3View:
     # -- the stream ----------------------------------------------------------------------
 
     async def stream(self, job: SimJob, last_event_id: str | None) -> AsyncIterator[bytes]:
-        """SSE frames for ``job`` until it ends (then ``done``), resuming after an event id."""
+        """SSE frames for ``job`` until it ends (then ``done``), resuming after an event id;
+        counted in ``open_streams`` while it is served."""
+        key = JOB_PREFIX + job.id
+        self.open_streams[key] += 1
+        self.open_streams_max = max(self.open_streams_max, sum(self.open_streams.values()))
+        try:
+            async for chunk in self._frames(job, last_event_id):
+                yield chunk
+        finally:
+            self.open_streams[key] -= 1
+
+    async def _frames(self, job: SimJob, last_event_id: str | None) -> AsyncIterator[bytes]:
         seen_log, seq = _parse_event_id(last_event_id)
         frames = 0
         yield f"retry: {RETRY_MS}\n\n".encode()

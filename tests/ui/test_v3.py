@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from textual import events
+
 from hedra_tui.ui.widgets.json_tree import JsonTree
 from hedra_tui.ui.widgets.status import FitLine
 
-from ..integration.helpers import advance
+from ..integration.helpers import advance, control, stats
 from .conftest import line_text, wait_for
 
 
@@ -94,3 +98,36 @@ async def test_v3_filters_errors_view_and_export_work_unchanged(make_v3_app, tmp
         from hedra_tui.ui.screens.errors import ErrorsScreen
 
         assert isinstance(app.screen, ErrorsScreen)
+
+
+async def test_a_held_key_over_streamed_jobs_keeps_the_stream_cap(make_v3_app):
+    """j/k held over jobs in flight stops and restarts streams for the same jobs, fast; a
+    stream stopped that way must never leave its successor untracked (streaming on, past
+    the cap, while the next cycle opens yet another for the same job)."""
+    app, sim, _ = make_v3_app(count=60, inflight=12, max_streams=2)
+    # the simulator notices a client that went away at its next keep-alive: make it soon
+    control(sim, "POST", "/_sim/streams", {"keepalive_every": 0.5})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 2 and len(app.poller.streams) == 2)
+        in_flight = set(app.store.in_flight_ids())
+        assert len(in_flight) >= 6
+        for _ in range(4):  # j held, then k, over the jobs in flight, and back
+            for keys in ("jjjjjkkkkk", "kkkkkjjjjj"):
+                # a held key arrives in bursts (several keys in one read from the terminal,
+                # handled one after the other before any stream task runs again): a job's
+                # stream is stopped and started anew before the stopped one has ended
+                for key in keys:
+                    app.post_message(events.Key(key, key))
+                await pilot.pause(0.05)
+        await pilot.pause(3.0)  # a couple of cycles, and every dropped stream noticed
+
+        served = stats(sim)  # what the simulator is serving now
+        assert served["streams_open"] <= 2, served["streams_open_by_job"]
+        assert all(n == 1 for n in served["streams_open_by_job"].values()), served
+        # and on this side: every stream task still running is one the poller tracks
+        running = sorted(
+            t.get_name()
+            for t in asyncio.all_tasks()
+            if t.get_name().startswith("stream ") and not t.done()
+        )
+        assert running == sorted(f"stream {i}" for i in app.poller.streams)

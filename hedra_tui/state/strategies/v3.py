@@ -223,6 +223,7 @@ class V3Strategy(Strategy):
 
     async def _follow(self, job_id: str) -> None:
         """Follow one job's stream to its ``done`` frame, resuming after drops."""
+        me = asyncio.current_task()
         last_id: str | None = None
         failures = 0
         try:
@@ -263,8 +264,14 @@ class V3Strategy(Strategy):
                 base = (retry_ms or 1000) / 1000
                 await asyncio.sleep(backoff_delay(failures - 1, base=base, cap=30.0))
         finally:
-            self._open.discard(job_id)
-            self.tasks.pop(job_id, None)
+            # A stream stopped and restarted for the same job (the highlight moving fast)
+            # ends after its successor was registered: the entry is the successor's then,
+            # and it stays, or the successor would stream on untracked, past the cap.
+            current = self.tasks.get(job_id)
+            if current is me:
+                del self.tasks[job_id]
+            if current is None or current is me:
+                self._open.discard(job_id)
 
     async def _finish(self, job_id: str) -> None:
         with contextlib.suppress(HedraError):
