@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..api.sanitize import display
 from .derive import ErrorGroup, advice_for, error_group
 from .store import Row, Store
 
@@ -33,6 +34,23 @@ class ErrorBucket:
         if self.code is not None:
             return self.code
         return PENDING_LABEL if self.pending else NO_DETAILS_LABEL
+
+    @property
+    def label_text(self) -> str:
+        """The label, safe to display."""
+        return display(self.label, max_len=30)
+
+    @property
+    def reason_text(self) -> str:
+        """The reason code, safe to display ("" when none)."""
+        return display(self.reason, max_len=40) if self.reason else ""
+
+    @property
+    def message_text(self) -> str:
+        """The latest failure's message, safe to display ("" when none)."""
+        gen = self.latest.gen
+        message = gen.error.message if gen.error else (gen.error_message or "")
+        return display(message, max_len=200) if message else ""
 
 
 def error_buckets(

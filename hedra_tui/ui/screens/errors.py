@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -12,33 +14,31 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...api.sanitize import display
 from ...state.derive import format_age
 from ...state.errors_view import ErrorBucket
 from ..actions import bindings
 from ..palette import GROUP_ICONS, Palette
 
 
-def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
+def bucket_text(bucket: ErrorBucket, palette: Palette, now: datetime) -> Text:
     """The bucket's words, two lines (wrapped in the errors view under their own column)."""
     text = Text()
     style = palette.for_group(bucket.group)
-    text.append(f"{GROUP_ICONS[bucket.group]} {display(bucket.label, max_len=30)}", style=style)
-    if bucket.reason:
-        text.append(f" / {display(bucket.reason, max_len=40)}", style=style)
+    text.append(f"{GROUP_ICONS[bucket.group]} {bucket.label_text}", style=style)
+    if bucket.reason_text:
+        text.append(f" / {bucket.reason_text}", style=style)
     text.append(f"  [{bucket.group.value}]", style="dim")
     if bucket.advice != bucket.group.value:  # "[retry later] retry later" says it twice
         text.append(f" {bucket.advice}", style="italic")
-    latest = bucket.latest
-    message = latest.gen.error.message if latest.gen.error else (latest.gen.error_message or "")
+    message = bucket.message_text
     text.append("\nlatest ", style="dim")
-    ago = format_age(latest.created, now) + " ago"  # type: ignore[arg-type]
+    ago = format_age(bucket.latest.created, now) + " ago"
     text.append(ago + (": " if message else ""), style="dim")
-    text.append(display(message, max_len=200))
+    text.append(message)
     return text
 
 
-def bucket_row(bucket: ErrorBucket, palette: Palette, now: object) -> Group:
+def bucket_row(bucket: ErrorBucket, palette: Palette, now: datetime) -> Group:
     """Count, then the words: a wrapped line keeps its indent under the words (a grid)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(justify="right", no_wrap=True, width=6)
@@ -74,7 +74,7 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
     ErrorsScreen ErrorList { height: auto; max-height: 30; border: none; }
     """
 
-    def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: object) -> None:
+    def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: datetime) -> None:
         super().__init__()
         self.buckets = buckets
         self.palette = palette

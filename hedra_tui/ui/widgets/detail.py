@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from ...api.sanitize import display, safe_link
-from ...state.derive import advice_for, format_age, format_duration, parse_time, prompt_of
+from ...state.derive import format_duration
+from ...state.detail import JobDetail, job_detail
 from ...state.store import NEWS_FRESH, Row, Store
 from ..cells import eta_text
 from ..palette import GROUP_ICONS, Palette, status_icon
@@ -44,140 +44,95 @@ def progress_text(
     return text
 
 
-def outputs_of(row: Row) -> list[tuple[str, str | None]]:
-    """(kind, URL or None) of every output: a v3 job's ``outputs`` (there can be several),
-    else the v2 asset's URL. Raw values: the caller sanitizes what it shows."""
-    raw = row.raw
-    outputs = raw.get("outputs") if isinstance(raw, dict) and "job_id" in raw else None
-    if isinstance(outputs, list):
-        found: list[tuple[str, str | None]] = []
-        for out in outputs:
-            if isinstance(out, dict):
-                kind, url = out.get("content_type"), out.get("url")
-                found.append(
-                    (kind if isinstance(kind, str) else "", url if isinstance(url, str) else None)
-                )
-        return found
-    url = row.gen.asset.best_url if row.gen.asset is not None else None
-    return [("", url)] if url else []
-
-
-def summary_text(
-    row: Row,
-    store: Store,
-    palette: Palette,
-    now: datetime,
-    log_lines: int = 3,
-    *,
-    full: bool = False,
-) -> Text:
-    """Everything a person asks about one job, as plain ``Text`` (never markup).
-
-    ``log_lines`` is how many of the newest v3 log lines to show. ``full`` is the zoomed
-    job: every output with its URL, the whole log, long texts cut much later.
-    """
-    cut = 20 if full else 1  # how much longer texts may be in the full view
-    gen = row.gen
+def summary_text(detail: JobDetail, palette: Palette) -> Text:
+    """Everything a person asks about one job, as plain ``Text`` (never markup). Every string
+    in ``detail`` is already safe (``state/detail.py``): this only lays it out."""
     text = Text(no_wrap=False, overflow="fold")
 
-    def field(label: str, value: str, style: str | object = "") -> None:
+    def field(label: str, value: str, style: str | Style = "") -> None:
         text.append(f"{label} ", style="dim")
-        text.append(value, style=style)  # type: ignore[arg-type]
+        text.append(value, style=style)
         text.append("  ")
 
-    field("id", row.id_text)
+    field("id", detail.id)
     text.append("\n")
-    field("status", f"{status_icon(row.status)} {row.status_text}", palette.for_status(row.status))
-    field("type", row.type_text)
-    model = store.model_label(row)
-    if model:
-        field("model", model)
+    field(
+        "status",
+        f"{status_icon(detail.status)} {detail.status_text}",
+        palette.for_status(detail.status),
+    )
+    field("type", detail.type)
+    if detail.model:
+        field("model", detail.model)
     text.append("\n")
-    if row.credits is not None:
-        field("credits", row.cost_text)
-    elif row.cost_text:
-        field("cost", row.cost_text)  # v3: money
-    if row.created is not None:
-        field("created", f"{row.created:%Y-%m-%d %H:%M:%S}Z ({format_age(row.created, now)} ago)")
+    if detail.credits is not None:
+        field("credits", detail.credits)
+    elif detail.cost is not None:
+        field("cost", detail.cost)  # v3: money
+    if detail.created is not None:
+        field("created", detail.created)
     text.append("\n")
-    if row.error_code is not None:
-        style = palette.for_group(row.error_group)
-        icon = GROUP_ICONS.get(row.error_group, "?") if row.error_group else "?"
-        group = row.error_group.value if row.error_group else ""
-        text.append(f"{icon} {row.error_text}", style=style)
-        if row.reason_code:
-            text.append(f" / {display(row.reason_code, max_len=40)}", style=style)
+    err = detail.error
+    if err is not None:
+        style = palette.for_group(err.group)
+        icon = GROUP_ICONS.get(err.group, "?") if err.group else "?"
+        group = err.group.value if err.group else ""
+        text.append(f"{icon} {err.code}", style=style)
+        if err.reason:
+            text.append(f" / {err.reason}", style=style)
         text.append(f"  [{group}]", style="dim")
-        advice = advice_for(row.error_code, row.reason_code)
-        if advice != group:  # "[retry later] retry later" would say it twice
-            text.append(f" {advice}", style="italic")
+        if err.advice != group:  # "[retry later] retry later" would say it twice
+            text.append(f" {err.advice}", style="italic")
         text.append("\n")
-        err = gen.error
-        message = err.message if err is not None else (gen.error_message or "")
-        if message:
-            text.append(display(message, multiline=True, max_len=1000 * cut) + "\n")
-        if err is not None:
-            if err.param:
-                field("param", display(err.param, max_len=80))
-            if err.credits_needed is not None or err.credits_available is not None:
-                need = "?" if err.credits_needed is None else str(err.credits_needed)
-                have = "?" if err.credits_available is None else str(err.credits_available)
-                field("credits needed", f"{need} / available {have}")
-            if err.param or err.credits_needed is not None or err.credits_available is not None:
-                text.append("\n")
-            for violation in (err.violations or [])[: 10 * cut]:
-                where = display(violation.get("field", "?"), max_len=60)
-                what = display(violation.get("message", ""), max_len=200)
-                text.append(f"  • {where}: ", style="bold")
-                text.append(f"{what}\n")
-    outputs = outputs_of(row)
-    with_url = [(i, kind, url) for i, (kind, url) in enumerate(outputs) if url]
-    shown = list(enumerate(outputs)) if full else [(i, (k, u)) for i, k, u in with_url[:1]]
-    for index, (kind, url) in shown:
+        if err.message:
+            text.append(err.message + "\n")
+        if err.param:
+            field("param", err.param)
+        if err.credits_needed is not None or err.credits_available is not None:
+            need = "?" if err.credits_needed is None else str(err.credits_needed)
+            have = "?" if err.credits_available is None else str(err.credits_available)
+            field("credits needed", f"{need} / available {have}")
+        if err.param or err.credits_needed is not None or err.credits_available is not None:
+            text.append("\n")
+        for violation in err.violations:
+            text.append(f"  • {violation.field}: ", style="bold")
+            text.append(f"{violation.message}\n")
+    outputs = detail.outputs
+    full = detail.full
+    with_url = [(i, out) for i, out in enumerate(outputs) if out.url]
+    shown = list(enumerate(outputs)) if full else with_url[:1]
+    for index, out in shown:
         name = "asset" if len(outputs) == 1 else f"output {index + 1}/{len(outputs)}"
         text.append(f"{name} ", style="dim")
-        if kind and full:
-            text.append(f"{display(kind, max_len=40)} ", style="dim")
-        if url:
-            link = safe_link(url)
+        if out.kind and full:
+            text.append(f"{out.kind} ", style="dim")
+        if out.url:
             # a terminal hyperlink (OSC 8) where the URL is safe to embed; plain otherwise
-            text.append(
-                display(url, max_len=200 * cut),
-                style=Style(link=link, underline=True) if link else "",
-            )
+            text.append(out.url, style=Style(link=out.link, underline=True) if out.link else "")
         else:
             text.append("no URL", style="dim")
         if not full and len(outputs) > 1:
             text.append(f"  +{len(outputs) - 1} more (z)", style="dim")
         text.append("\n")
-    if row.prompt_text:
+    if detail.prompt:
         text.append("prompt ", style="dim")
-        # the list's prompt text is cut short; the full view reads the whole prompt
-        text.append(display(prompt_of(gen) if full else row.prompt_text, max_len=600 * cut))
+        text.append(detail.prompt)
         text.append("\n")
-    raw = gen.raw
-    logs = raw.get("logs") if isinstance(raw, dict) else None
-    if isinstance(logs, list) and logs:  # v3: the job's lifecycle log, newest last
-        lines = [item for item in (logs if full else logs[-log_lines:]) if isinstance(item, dict)]
+    if detail.logs:  # v3: the job's lifecycle log, newest last
         if full:  # the whole log, a line per event under a heading
-            text.append(f"log: {len(lines)} events, newest last", style="dim")
+            text.append(f"log: {detail.log_count} events, newest last", style="dim")
         else:
             text.append("log", style="dim")
-        for index, item in enumerate(lines):
-            when = parse_time(item.get("timestamp"))
-            stamp = f"{when:%H:%M:%S}" if when is not None else "--:--:--"
+        for index, event in enumerate(detail.logs):
             first = index == 0 and not full
             text.append(" " if first else "\n    ", style="dim")
-            text.append(f"{stamp} ", style="dim")
-            level = item.get("level")
-            style = palette.for_status("error") if level == "error" else ""
-            text.append(display(item.get("event") or "?", max_len=24), style=style)
-            message = display(item.get("message") or "", max_len=120 * cut)
-            text.append(" " + message, style="dim")
+            text.append(f"{event.stamp} ", style="dim")
+            text.append(event.event, style=palette.for_status("error") if event.error else "")
+            text.append(" " + event.message, style="dim")
         text.append("\n")
-    if gen.parse_issues:
-        text.append(f"⚠ {len(gen.parse_issues)} field(s) did not match the spec: ", style="dim")
-        text.append(display("; ".join(gen.parse_issues), max_len=300), style="dim")
+    if detail.issues:
+        text.append(f"⚠ {detail.issue_count} field(s) did not match the spec: ", style="dim")
+        text.append(detail.issues, style="dim")
     text.rstrip()
     return text
 
@@ -274,7 +229,8 @@ class DetailPane(Vertical):
         eta_line.set_text(line)
         # a short pane keeps room for the progress bar: the newest log line only
         log_lines = LOG_LINES if self.size.height >= SHORT_PANE else 1
-        text = summary_text(row, self.store, self.palette, now, log_lines, full=self.zoomed)
+        detail = job_detail(row, self.store, now, log_lines=log_lines, full=self.zoomed)
+        text = summary_text(detail, self.palette)
         key = (row.id, self.zoomed, text.plain)  # repaint only when what it says changed
         if key != self._shown:
             self._shown = key
