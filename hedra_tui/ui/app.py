@@ -11,11 +11,6 @@ read from ``backend.capabilities``; the selected job's copy/open/download/export
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
@@ -45,6 +40,7 @@ from ..state.view import View
 from .actions import COMMANDS, Command, bindings, keys_in_force
 from .asset_actions import AssetActions
 from .cells import BY_KEY, DEFAULT_COLUMNS
+from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
 from .screens.columns import ColumnsScreen
@@ -69,17 +65,8 @@ from .widgets.status import (
 
 WIDE = 150
 SHORT = 30
-HANGUP_GRACE = 1.5  # seconds a shutdown may take once the terminal is gone
-TERM_GRACE = 5.0
 IDLE_TICK_EVERY = 5  # with nothing in flight, time-dependent text is refreshed every 5 s
 LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
-
-
-def _exit_after(grace: float) -> None:
-    """End the process if a clean shutdown has not finished in ``grace`` seconds (after a
-    hangup Textual's writer thread is gone and its shutdown would wait on it forever)."""
-    time.sleep(grace)
-    os._exit(0)
 
 
 class HedraApp(App[int]):
@@ -215,7 +202,7 @@ class HedraApp(App[int]):
         self.list_view.focus()
         self._layout_for(self.size.width, self.size.height)
         self.watch(self, "theme", self._on_theme_change, init=False)
-        self._install_signal_handlers()
+        install_exit_handlers(self.exit)  # the terminal went away: exit, do not linger
         self.set_interval(1.0, self._tick)
         self._update_header()
         if self.autopoll:
@@ -227,22 +214,6 @@ class HedraApp(App[int]):
     async def on_unmount(self) -> None:
         await self.poller.close()
         await self.backend.aclose()
-
-    def _install_signal_handlers(self) -> None:
-        # The terminal went away (SSH dropped: SIGHUP) or we were asked to stop (SIGTERM).
-        # Plain signal handlers, not the event loop's: after a hangup the loop can be stuck
-        # in a write to the dead terminal, and the handler must still run.
-        loop = asyncio.get_running_loop()
-
-        def handler(signum: int, _frame: object) -> None:
-            grace = HANGUP_GRACE if signum == signal.SIGHUP else TERM_GRACE
-            threading.Thread(target=_exit_after, args=(grace,), daemon=True).start()
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self.exit)
-
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(ValueError, OSError):
-                signal.signal(sig, handler)
 
     def on_resize(self, event: events.Resize) -> None:
         # the event carries the new size; ``self.size`` may still hold the old one here
@@ -464,6 +435,8 @@ class HedraApp(App[int]):
         )
 
     def _tick(self) -> None:
+        if not self.is_running:  # shutting down: the panes may be gone already
+            return
         self._ticks += 1
         self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
         quiet = not (
