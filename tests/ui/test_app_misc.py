@@ -67,6 +67,7 @@ async def test_command_palette_lists_the_monitor_actions(make_app):
 def test_api_state_config_and_simulator_never_import_textual():
     code = (
         "import sys, hedra_tui.api.v2, hedra_tui.api.v3, hedra_tui.state.poller, hedra_tui.config, "
+        "hedra_tui.connect, "
         "hedra_tui.simulator.server, hedra_tui.commands.list_cmd; "
         "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
     )
