@@ -121,10 +121,10 @@ class Poller:
         self.monotonic = monotonic  # durations: how long a request waits, when to retry
         self.credits_every = credits_every  # the balance is read this often (seconds)
         self.top_size = top_size
-        # a backend without server-side filters is asked the whole list
-        self.filters = (
-            filters or ServerFilters() if backend.capabilities.server_filters else ServerFilters()
-        )
+        # a backend without server-side filters is asked for the whole list
+        self.filters = ServerFilters()
+        if filters is not None and backend.capabilities.server_filters:
+            self.filters = filters
         self.clock = clock
         self.health = Health()
         self.balance: Balance | None = None
