@@ -8,12 +8,16 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..api.client import DEFAULT_BASE_URL, HedraClient
 from ..api.errors import ConfigError
 from ..api.sanitize import display
 from ..api.v3models import looks_like_v3_key
 from ..config import Settings, config_file_warnings, load_settings, settings_warnings
+
+if TYPE_CHECKING:
+    from ..api.starting import WaitForStart
 
 NO_KEY_HELP = (
     "no API key. Set it with:\n"
@@ -37,9 +41,9 @@ class Connection:
     demo: object | None = None
     api: str = "v2"
     warnings: list[str] = field(default_factory=list)  # printed already; the monitor shows them
-    transport: object | None = None  # the demo simulator still starting: requests wait for it
+    transport: WaitForStart | None = None  # the demo simulator still starting: requests wait
 
-    def client(self, **kwargs: object) -> HedraClient:
+    def client(self) -> HedraClient:
         if self.api == "v3":
             from ..api.v3 import V3Client
 
@@ -51,8 +55,7 @@ class Connection:
             self.base_url,
             timeout=self.settings.timeout,
             allow_insecure=self.settings.allow_insecure,
-            **({"transport": self.transport} if self.transport is not None else {}),
-            **kwargs,  # type: ignore[arg-type]
+            transport=self.transport,  # None: the client's own
         )
 
 

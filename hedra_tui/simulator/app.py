@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 from collections import Counter, deque
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import data, v3
 from .faults import FaultPlan
@@ -216,8 +217,8 @@ def _error(scope: Scope, status: int, detail: str) -> dict[str, Any]:
 
 
 async def _send_json(
-    send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] = ()
-) -> None:  # type: ignore[assignment]
+    send: Send, status: int, body: Any, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
     payload = json.dumps(body).encode()
     await _send_raw(send, status, payload, b"application/json", headers)
 
@@ -227,7 +228,7 @@ async def _send_raw(
     status: int,
     payload: bytes,
     kind: bytes,
-    headers: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
+    headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
     await send(
         {
@@ -263,7 +264,7 @@ class ApiMiddleware:
         self.stats.requests[endpoint_of(path)] += 1
         status_box = {"status": 0}
 
-        async def counting_send(message: dict[str, Any]) -> None:
+        async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_box["status"] = message["status"]
             await send(message)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, KeysView
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from ..api.models import (
     FINAL_STATUSES,
@@ -51,6 +51,12 @@ GEN_CACHE = 256  # parsed generations kept for the rows being looked at
 NEWS_FRESH = 30.0  # seconds: older news of a job's progress is shown with its time
 
 
+@overload
+def _i(value: str) -> str: ...
+@overload
+def _i(value: None) -> None: ...
+@overload
+def _i(value: str | None) -> str | None: ...
 def _i(value: str | None) -> str | None:
     """Share the few distinct short values (statuses, types, codes) between rows."""
     return sys.intern(value) if value is not None and len(value) <= 64 else value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -19,7 +21,7 @@ from ..actions import bindings
 from ..palette import GROUP_ICONS, Palette
 
 
-def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
+def bucket_text(bucket: ErrorBucket, palette: Palette, now: datetime) -> Text:
     """The bucket's words, two lines (wrapped in the errors view under their own column)."""
     text = Text()
     style = palette.for_group(bucket.group)
@@ -32,13 +34,13 @@ def bucket_text(bucket: ErrorBucket, palette: Palette, now: object) -> Text:
     latest = bucket.latest
     message = latest.gen.error.message if latest.gen.error else (latest.gen.error_message or "")
     text.append("\nlatest ", style="dim")
-    ago = format_age(latest.created, now) + " ago"  # type: ignore[arg-type]
+    ago = format_age(latest.created, now) + " ago"
     text.append(ago + (": " if message else ""), style="dim")
     text.append(display(message, max_len=200))
     return text
 
 
-def bucket_row(bucket: ErrorBucket, palette: Palette, now: object) -> Group:
+def bucket_row(bucket: ErrorBucket, palette: Palette, now: datetime) -> Group:
     """Count, then the words: a wrapped line keeps its indent under the words (a grid)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(justify="right", no_wrap=True, width=6)
@@ -74,7 +76,7 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
     ErrorsScreen ErrorList { height: auto; max-height: 30; border: none; }
     """
 
-    def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: object) -> None:
+    def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: datetime) -> None:
         super().__init__()
         self.buckets = buckets
         self.palette = palette
