@@ -487,7 +487,10 @@ class HedraApp(App[int]):
 
     def _tick(self) -> None:
         self._ticks += 1
-        self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
+        try:
+            self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
+        except Exception:  # the screen is being torn down (the timer can outlive it)
+            return
         quiet = not (
             self.store.has_in_flight
             or self._stream_changed
