@@ -117,6 +117,10 @@ class V3View:
         end = fin + job.finalizing_s
         events: list[tuple[float, str, str, str, str, dict[str, Any]]] = [
             (job.created, "info", "queued", "api", "Job accepted and queued.", {}),
+        ]
+        if job.log_message is not None:
+            events.append((job.created, "info", "note", "api", job.log_message, {}))
+        events += [
             (start, "info", "started", "worker", "A worker picked the job up.", {}),
             (start + 0.2, "info", "moderation.passed", "worker", "The prompt passed review.", {}),
             (start + 0.4, "info", "provider.submitted", "provider", "Sent to the model.", {}),
@@ -335,7 +339,10 @@ class V3View:
 
 
 def _frame(event: str, event_id: str, body: Any) -> bytes:
-    return f"id: {event_id}\nevent: {event}\ndata: {json.dumps(body)}\n\n".encode()
+    # text goes out as UTF-8, not \u escapes, as many servers send it: a U+2028 in a message
+    # is then a raw character inside the data line (legal JSON, and not a line end in SSE)
+    data = json.dumps(body, ensure_ascii=False)
+    return f"id: {event_id}\nevent: {event}\ndata: {data}\n\n".encode()
 
 
 def _parse_event_id(text: str | None) -> tuple[int, int]:
