@@ -2,7 +2,7 @@
 
 :func:`sse_lines` decodes the stream as UTF-8 (a leading BOM dropped) and ends lines only at
 CR, LF or CRLF, so a U+2028 inside a JSON string stays in its line. :class:`SSEParser` drops
-comment lines (``: keep-alive``), updates the reconnection delay from ``retry:``, sets the
+comment lines (``: keep-alive``), takes ``retry:`` only when it is ASCII digits, sets the
 ``id:`` to resume from, joins several ``data:`` lines with newlines, and dispatches an event
 at a blank line. Nothing here parses ``data`` as JSON: the caller switches on ``event`` first
 (v3's ``done`` frame carries the literal ``[STREAM_DONE]``).
@@ -16,6 +16,10 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 STREAM_DONE = "[STREAM_DONE]"
+# A longer reconnection time is a server bug; the cap also keeps int() away from numbers
+# too long for it (more than 4,300 digits raise ValueError)
+RETRY_MAX_MS = 24 * 3600 * 1000
+
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
@@ -74,7 +78,10 @@ class SSEEvent:
 
 
 class SSEParser:
-    """Turn lines into :class:`SSEEvent` objects; ``last_id`` and ``retry_ms`` persist."""
+    """Turn lines into :class:`SSEEvent` objects; ``last_id`` and ``retry_ms`` persist.
+
+    Any line is survivable: a field it does not know, or a value it cannot use, is ignored.
+    """
 
     @staticmethod
     def lines(chunks: AsyncIterable[bytes]) -> AsyncIterator[str]:
@@ -105,8 +112,10 @@ class SSEParser:
             if "\0" not in value:
                 self._id = value
                 self.last_id = value
-        elif field == "retry" and value.isdigit():
-            self.retry_ms = int(value)
+        elif field == "retry" and value.isascii() and value.isdigit():
+            # only ASCII digits set it ("²" and "٣" are digits to isdigit(), not to SSE)
+            digits = value.lstrip("0") or "0"
+            self.retry_ms = RETRY_MAX_MS if len(digits) > 9 else min(int(digits), RETRY_MAX_MS)
         return None
 
     def _dispatch(self) -> SSEEvent | None:

@@ -87,6 +87,7 @@ class V3View:
         self.world = world
         self.drop_after: int | None = None  # streams close after this many frames (tests)
         self.keepalive_every = KEEPALIVE_EVERY
+        self.retry_field = str(RETRY_MS)  # the value of the stream's retry: line, as sent
 
     # -- single jobs -------------------------------------------------------------------
 
@@ -303,7 +304,7 @@ class V3View:
         """SSE frames for ``job`` until it ends (then ``done``), resuming after an event id."""
         seen_log, seq = _parse_event_id(last_event_id)
         frames = 0
-        yield f"retry: {RETRY_MS}\n\n".encode()
+        yield f"retry: {self.retry_field}\n\n".encode()
         last_status: tuple[Any, ...] | None = None
         quiet = 0.0
         while True:
@@ -479,6 +480,8 @@ def routes(view: V3View) -> list[Route]:
         view.drop_after = body.get("drop_after")
         if body.get("keepalive_every"):
             view.keepalive_every = float(body["keepalive_every"])
+        if "retry" in body:  # any text, to test what clients make of it
+            view.retry_field = str(body["retry"])
         return JSONResponse({"drop_after": view.drop_after})
 
     return [

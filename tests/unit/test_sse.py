@@ -1,5 +1,5 @@
-"""The SSE reader: lines ended only at CR/LF/CRLF across any chunking, frames, ids, retry,
-comments and the v3 done sentinel."""
+"""The SSE reader: lines ended only at CR/LF/CRLF across any chunking, frames, ids, retry
+(any value survived), comments and the v3 done sentinel."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hedra_tui.api.sse import STREAM_DONE, LineSplitter, SSEParser, sse_lines
+from hedra_tui.api.sse import RETRY_MAX_MS, STREAM_DONE, LineSplitter, SSEParser, sse_lines
 
 
 def feed(parser: SSEParser, text: str) -> list:
@@ -151,3 +152,60 @@ def test_the_splitter_keeps_a_partial_line_across_chunks():
     assert splitter.feed("ld\r") == ["data: hello\u2028world"]
     assert splitter.feed("\n") == []
     assert splitter.feed("\n") == [""]
+
+
+# -- retry: any value survives, only ASCII digits count ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["²", "٣", "１２", "1.5", "-1", "+1", " 20", "20 ", "1e3", "", "12a", "0x10"]
+)
+def test_a_retry_that_is_not_only_ascii_digits_is_ignored(value: str):
+    parser = SSEParser()
+    parser.feed("retry: 700")
+    assert parser.feed(f"retry: {value}") is None
+    assert parser.retry_ms == 700
+
+
+def test_a_retry_of_any_length_is_read_and_capped():
+    parser = SSEParser()
+    parser.feed("retry: 0000250")
+    assert parser.retry_ms == 250
+    parser.feed("retry: 0")
+    assert parser.retry_ms == 0
+    parser.feed("retry: " + "9" * 5000)  # int() alone raises past 4,300 digits
+    assert parser.retry_ms == RETRY_MAX_MS
+
+
+# values that look like numbers: ASCII digits and signs mixed with the other digits of Unicode
+# (Nd: Arabic-Indic, fullwidth; No: superscripts, fractions); str.isdigit() takes Nd and some
+# of No, int() takes only Nd, and SSE none of them
+NUMBERISH = st.text(
+    alphabet=st.one_of(st.sampled_from("0123456789 +-.e_"), st.characters(categories=("Nd", "No")))
+)
+FIELD_VALUES = st.one_of(st.text(), NUMBERISH)
+
+
+@given(value=FIELD_VALUES)
+def test_any_retry_value_is_survived_and_only_ascii_digits_set_it(value: str):
+    parser = SSEParser()
+    parser.feed("retry:" + value)
+    shown = value.removeprefix(" ")
+    if re.fullmatch(r"[0-9]+", shown):
+        digits = shown.lstrip("0") or "0"
+        wanted = RETRY_MAX_MS if len(digits) > 9 else min(int(digits), RETRY_MAX_MS)
+        assert parser.retry_ms == wanted
+    else:
+        assert parser.retry_ms is None
+
+
+FIELDS = st.sampled_from(["retry", "id", "event", "data", "", "Retry", "retry ", "x"])
+
+
+@given(lines=st.lists(st.one_of(st.text(), st.tuples(FIELDS, FIELD_VALUES).map(":".join))))
+def test_any_lines_are_survived(lines: list[str]):
+    parser = SSEParser()
+    for line in [*lines, ""]:
+        event = parser.feed(line)
+        assert event is None or isinstance(event.data, str)
+    assert parser.retry_ms is None or 0 <= parser.retry_ms <= RETRY_MAX_MS
