@@ -181,7 +181,7 @@ class V3Client(HedraClient):
                 if not response.is_success:
                     await response.aread()
                     raise _status_error(response)
-                async for line in response.aiter_lines():
+                async for line in parser.lines(response.aiter_bytes()):
                     event = parser.feed(line.rstrip("\r"))
                     if event is not None:
                         yield event, parser

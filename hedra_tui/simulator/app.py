@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 from collections import Counter, deque
@@ -180,9 +181,18 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         return JSONResponse(world.summary())
 
     async def sim_asset(request: Request) -> Response:
+        """An asset's bytes; ``?encoding=gzip`` serves them gzip-encoded (Content-Encoding,
+        Content-Length of the encoded bytes) to a client that accepts gzip, as CDNs do."""
         gen_id = request.path_params["gen_id"]
         seed = hashlib.sha256(gen_id.encode()).digest()
         body = (seed * (ASSET_BYTES // len(seed) + 1))[:ASSET_BYTES]
+        accepts = request.headers.get("accept-encoding", "").lower()
+        if request.query_params.get("encoding") == "gzip" and "gzip" in accepts:
+            return Response(
+                gzip.compress(body, mtime=0),
+                media_type="application/octet-stream",
+                headers={"Content-Encoding": "gzip"},
+            )
         return Response(body, media_type="application/octet-stream")
 
     routes = [
