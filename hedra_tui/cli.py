@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .api.errors import AuthenticationError, ConfigError, HedraError, PermissionDeniedError
+from .completion import SHELLS
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
@@ -18,6 +19,42 @@ EXIT_USAGE = 2
 # the reader of our output went away (`hedra-tui list | head -1`): exit as a program killed by
 # SIGPIPE is reported by a shell, 128 + 13, quietly
 EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
+EXIT_INTERRUPTED = 130  # Ctrl+C: 128 + SIGINT, as a shell reports it
+
+# the end of `hedra-tui --help`; tests/integration/test_completion.py checks that it names every
+# setting's variables and every exit code above
+EPILOG = f"""\
+environment (flags win over these; then ./.env, then the config file):
+  HEDRA_API_KEY         the API key (never a flag); a <key_id>:<secret> key selects v3
+  HEDRA_API_VERSION     v2 or v3 (--api)
+  HEDRA_BASE_URL        API base URL (--base-url)
+  HEDRA_TIMEOUT         request timeout, s (--timeout; default 10); the official
+                        hedra-cli's HEDRA_TIMEOUT_SECS is read too (HEDRA_TIMEOUT wins)
+  HEDRA_INTERVAL        poll interval, s (--interval; default 5)
+  HEDRA_ALLOW_INSECURE  send the key over plain http to a remote host (--allow-insecure)
+  HEDRA_STALL_AFTER     'stalled?' after no progress for this many s (default 180)
+  HEDRA_CREDITS_EVERY   credit balance refresh, s (default 60)
+  HEDRA_NOTIFY          which endings toast: watched (default), all, none
+  HEDRA_BELL            ring the terminal bell with those toasts (default false)
+  HEDRA_THEME           a Textual theme (default: the last one chosen)
+  HEDRA_DOWNLOAD_DIR    where exports and downloads go (default: the working directory)
+  HEDRA_MAX_STREAMS     v3: jobs followed live at once (default 4)
+  HEDRA_FILTERS, HEDRA_KEYMAP, HEDRA_COLUMNS
+                        JSON; usually set in the config file as [filters], [keymap], columns
+  HEDRA_TUI_CONFIG      the config file (`hedra-tui config path` prints it)
+  HEDRA_TUI_STATE       where choices made in the app (the theme) are kept
+  NO_COLOR              no colors (icons and words still say everything)
+  `hedra-tui config show` prints each setting's value and where it came from.
+
+exit codes:
+  {EXIT_OK}    ok (watch: every job completed)
+  {EXIT_API_ERROR}    the API failed (network, 5xx, a bad payload); watch: a job failed
+  {EXIT_USAGE}    usage, configuration or authentication (401/403) error
+  {EXIT_INTERRUPTED}  interrupted (Ctrl+C)
+  {EXIT_BROKEN_PIPE}  the reader of the output went away (`hedra-tui list --json | head -1`)
+
+shell completion: `hedra-tui completion bash|zsh|fish` prints a script (see its first lines).
+"""
 
 
 def _positive_int(text: str) -> int:
@@ -92,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hedra-tui",
         description="Terminal monitor for Hedra generations. Without a command: the monitor.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hedra-tui {__version__}")
     _add_connection_flags(parser)
@@ -142,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .simulator.cli import add_sim_arguments
 
     add_sim_arguments(p_sim)
+
+    p_completion = sub.add_parser(
+        "completion", help="print a shell completion script (bash, zsh or fish)"
+    )
+    p_completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
     return parser
 
 
@@ -180,10 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HedraError as exc:
         return _fail(exc.message, _exit_code_for(exc))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "completion":
+        from .completion import script
+
+        sys.stdout.write(script(args.shell, build_parser()))
+        return EXIT_OK
     if args.command == "sim":
         from .simulator.cli import run_sim
 

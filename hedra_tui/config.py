@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -39,6 +39,9 @@ PATH_ENV = ("HEDRA_TUI_CONFIG", "HEDRA_TUI_STATE")
 # Hedra's own v3 examples export the key as HEDRA_KEY: not ours, and not a misspelling of ours
 FOREIGN_ENV = ("HEDRA_KEY",)
 FILTER_NAMES = ("type", "created_after", "created_before", "prompt_query", "agent_thread_id", "ids")
+# the official hedra-cli reads its request timeout from HEDRA_TIMEOUT_SECS: accept it too
+# (HEDRA_TIMEOUT wins when both are set: the first name found, in this order)
+TIMEOUT_ENV = AliasChoices("HEDRA_TIMEOUT", "HEDRA_TIMEOUT_SECS")
 
 
 def config_path() -> Path:
@@ -87,6 +90,9 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        # flags and the config file set a setting by its name; the environment by HEDRA_<NAME>
+        # or, where a field has a validation alias, by one of the alias's names
+        validate_by_name=True,
     )
 
     api_key: SecretStr | None = None
@@ -94,7 +100,13 @@ class Settings(BaseSettings):
     base_url: str = DEFAULT_BASE_URL  # when not set, follows the API version
     max_streams: int = Field(default=4, ge=0, le=32, description="v3: live job streams at once")
     allow_insecure: bool = False
-    timeout: float = Field(default=10.0, gt=0, le=300, description="request timeout, seconds")
+    timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        validation_alias=TIMEOUT_ENV,
+        description="request timeout, seconds",
+    )
     interval: float = Field(default=5.0, ge=0.5, le=3600, description="poll interval, seconds")
     stall_after: float = Field(
         default=180.0, gt=0, description="seconds without progress before a job is 'stalled?'"
@@ -174,10 +186,9 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**flags)
     except ValidationError as exc:
         err = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(p) for p in err["loc"])
-        source = origins({k: flag_for(k) for k in flags}).get(
-            str(err["loc"][0]) if err["loc"] else ""
-        )
+        loc = [setting_for(str(err["loc"][0])), *err["loc"][1:]] if err["loc"] else []
+        where = ".".join(str(p) for p in loc)
+        source = origins({k: flag_for(k) for k in flags}).get(str(loc[0]) if loc else "")
         origin = f" ({source.describe(where)})" if source else ""
         raise ConfigError(f"bad setting {where}{origin}: {err['msg']}") from None
 
@@ -187,6 +198,24 @@ def load_settings(**overrides: Any) -> Settings:
 
 def env_name(setting: str) -> str:
     return ENV_PREFIX + setting.upper()
+
+
+def env_names(setting: str) -> tuple[str, ...]:
+    """Every variable that sets ``setting``, in the order they are looked for: ``HEDRA_<NAME>``,
+    or the names of the field's validation alias (``timeout``: also ``HEDRA_TIMEOUT_SECS``)."""
+    alias = Settings.model_fields[setting].validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(c.upper() for c in alias.choices if isinstance(c, str))
+    if isinstance(alias, str):
+        return (alias.upper(),)
+    return (env_name(setting),)
+
+
+def setting_for(key: str) -> str:
+    """The setting a source's key stands for: its name, or one of its variables' names."""
+    if key in Settings.model_fields:
+        return key
+    return next((n for n in Settings.model_fields if key.upper() in env_names(n)), key)
 
 
 def flag_for(setting: str) -> str:
@@ -208,6 +237,7 @@ class Origin:
     kind: Literal["flag", "env", ".env", "config file", "default"]
     where: str = ""
     line: int | None = None
+    variable: str | None = None  # .env: the variable that set it (the file alone does not say)
 
     def __str__(self) -> str:
         line = f", line {self.line}" if self.line else ""
@@ -216,7 +246,7 @@ class Origin:
     def describe(self, setting: str) -> str:
         """``str(self)``, naming the variable for ``.env`` (the file alone does not say it)."""
         if self.kind == ".env":
-            return f".env {self.where} ({env_name(setting.split('.')[0])})"
+            return f".env {self.where} ({self.variable or env_name(setting.split('.')[0])})"
         return str(self)
 
 
@@ -266,13 +296,15 @@ def origins(
     text, data = _read_toml(path) if path.is_file() else ("", {})
     out: dict[str, Origin] = {}
     for name in Settings.model_fields:
-        var = env_name(name)
+        names = env_names(name)
+        in_env = next((v for v in names if v in env), None)
+        in_dotenv = next((v for v in names if v in dotenv), None)
         if name in flags:
             out[name] = Origin("flag", flags[name])
-        elif var in env:
-            out[name] = Origin("env", var)
-        elif var in dotenv:
-            out[name] = Origin(".env", str(Path(DOTENV).resolve()))
+        elif in_env:
+            out[name] = Origin("env", in_env)
+        elif in_dotenv:
+            out[name] = Origin(".env", str(Path(DOTENV).resolve()), variable=in_dotenv)
         elif name in data:
             out[name] = Origin("config file", str(path), _line_of(text, name))
         else:
@@ -297,8 +329,9 @@ def settings_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
             guess = closest(key, names)
             hint = f"; did you mean {guess!r}?" if guess else "; `hedra-tui config show` lists them"
             out.append(f"{where}: {key!r} is not a setting (ignored){hint}")
-    known = {env_name(n) for n in names} | set(PATH_ENV) | set(FOREIGN_ENV)
-    suffixes = {v[len(ENV_PREFIX) :].lower(): v for v in (*map(env_name, names), *PATH_ENV)}
+    variables = [v for n in names for v in env_names(n)]
+    known = set(variables) | set(PATH_ENV) | set(FOREIGN_ENV)
+    suffixes = {v[len(ENV_PREFIX) :].lower(): v for v in (*variables, *PATH_ENV)}
     sources = (
         ("environment", list(os.environ if environ is None else environ)),
         (f".env {Path(DOTENV).resolve()}", list(dotenv_vars())),

@@ -23,8 +23,7 @@ from .config import Settings, config_file_warnings, load_settings, settings_warn
 from .state.filters import FIELDS, FilterError, ServerFilters
 
 if TYPE_CHECKING:
-    import httpx
-
+    from .api.starting import WaitForStart
     from .api.v3 import V3Client
     from .simulator.server import SimServer
 
@@ -50,9 +49,7 @@ class Connection:
     demo: SimServer | None = None
     api: str = "v2"
     warnings: list[str] = field(default_factory=list)  # printed already; the monitor shows them
-    transport: httpx.AsyncBaseTransport | None = (
-        None  # the demo simulator still starting: requests wait for it
-    )
+    transport: WaitForStart | None = None  # the demo simulator still starting: requests wait
 
     def client(self) -> Backend:
         """The backend of the chosen API version."""
@@ -66,7 +63,7 @@ class Connection:
             self.base_url,
             timeout=self.settings.timeout,
             allow_insecure=self.settings.allow_insecure,
-            transport=self.transport,
+            transport=self.transport,  # None: the client's own
         )
 
 

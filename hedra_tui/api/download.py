@@ -25,7 +25,13 @@ async def download(
     timeout: float = 30.0,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """Fetch ``url`` into ``dest``; returns the number of bytes written."""
+    """Fetch ``url`` into ``dest``; returns the number of bytes written.
+
+    ``on_progress(received, total)`` counts bytes as they come over the wire, against the
+    Content-Length (None without one). A server may send the asset compressed
+    (Content-Encoding: gzip): the file holds the decoded bytes, more than Content-Length
+    counts, so completeness and progress are measured on the wire, not in the file.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
@@ -43,15 +49,20 @@ async def download(
                     status_code=response.status_code,
                 )
             total = int(response.headers.get("content-length") or 0) or None
+            reported = -1
             with os.fdopen(fd, "wb") as out:
                 fd = -1
                 async for chunk in response.aiter_bytes(CHUNK):
                     out.write(chunk)
                     written += len(chunk)
                     if on_progress is not None:
-                        on_progress(written, total)
-            if total is not None and written != total:
-                raise APIConnectionError(f"download cut short ({written} of {total} bytes)")
+                        reported = response.num_bytes_downloaded
+                        on_progress(reported, total)
+            received = response.num_bytes_downloaded
+            if on_progress is not None and received != reported:
+                on_progress(received, total)  # the last encoded bytes may decode to nothing
+            if total is not None and received != total:
+                raise APIConnectionError(f"download cut short ({received} of {total} bytes)")
         os.replace(tmp, dest)
         return written
     except httpx.TimeoutException as exc:

@@ -29,7 +29,8 @@ def backoff_delay(
     """
     if retry_after is not None and retry_after >= 0:
         return min(retry_after, retry_after_cap)
-    ceiling = min(cap, base * (2.0 ** max(attempt, 0)))
+    growth: int = 2 ** max(attempt, 0)  # typeshed types int ** int as Any (negative powers)
+    ceiling = min(cap, base * growth)
     return ceiling / 2 + rng() * ceiling / 2
 
 

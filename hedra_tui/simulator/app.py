@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 from collections import Counter, deque
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import data, v3
 from .faults import FaultPlan
@@ -182,9 +184,18 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         return JSONResponse(world.summary())
 
     async def sim_asset(request: Request) -> Response:
+        """An asset's bytes; ``?encoding=gzip`` serves them gzip-encoded (Content-Encoding,
+        Content-Length of the encoded bytes) to a client that accepts gzip, as CDNs do."""
         gen_id = request.path_params["gen_id"]
         seed = hashlib.sha256(gen_id.encode()).digest()
         body = (seed * (ASSET_BYTES // len(seed) + 1))[:ASSET_BYTES]
+        accepts = request.headers.get("accept-encoding", "").lower()
+        if request.query_params.get("encoding") == "gzip" and "gzip" in accepts:
+            return Response(
+                gzip.compress(body, mtime=0),
+                media_type="application/octet-stream",
+                headers={"Content-Encoding": "gzip"},
+            )
         return Response(body, media_type="application/octet-stream")
 
     routes = [
@@ -219,8 +230,8 @@ def _error(scope: Scope, status: int, detail: str) -> dict[str, Any]:
 
 
 async def _send_json(
-    send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] = ()
-) -> None:  # type: ignore[assignment]
+    send: Send, status: int, body: Any, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
     payload = json.dumps(body).encode()
     await _send_raw(send, status, payload, b"application/json", headers)
 
@@ -230,7 +241,7 @@ async def _send_raw(
     status: int,
     payload: bytes,
     kind: bytes,
-    headers: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
+    headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
     await send(
         {
@@ -266,7 +277,7 @@ class ApiMiddleware:
         self.stats.requests[endpoint_of(path)] += 1
         status_box = {"status": 0}
 
-        async def counting_send(message: dict[str, Any]) -> None:
+        async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_box["status"] = message["status"]
             await send(message)

@@ -68,7 +68,7 @@ def run_sim(args: argparse.Namespace) -> int:
     )
     for spec in args.fault:
         try:
-            server.faults.set(**parse_fault_flag(spec))  # type: ignore[arg-type]
+            server.faults.set(**parse_fault_flag(spec))
         except (ValueError, TypeError) as exc:
             print(f"hedra-tui: error: --fault {spec}: {exc}", file=sys.stderr)
             return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 SUBJECTS = (
     "a red fox",
@@ -80,7 +80,18 @@ SPEECH = (
     "Breaking news: the comet will be visible tonight.",
 )
 
-MODELS: tuple[dict[str, Any], ...] = (
+
+class SimModel(TypedDict):
+    """One model of the simulated catalogue."""
+
+    slug: str
+    name: str
+    type: str  # asset type: video, image, audio, voice
+    eta_ms: int
+    cost: int  # credits
+
+
+MODELS: tuple[SimModel, ...] = (
     {
         "slug": "hedra/character-3",
         "name": "Character-3",
@@ -216,7 +227,7 @@ def models_payload() -> list[dict[str, Any]]:
     return out
 
 
-def models_for(kind: str) -> list[dict[str, Any]]:
+def models_for(kind: str) -> list[SimModel]:
     wanted = {"video": "video", "image": "image", "audio": "audio", "voice": "voice"}.get(
         kind, "image"
     )

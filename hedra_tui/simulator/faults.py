@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Required, TypedDict
 
 MODES = ("500", "503", "429", "401", "slow", "drop", "truncated", "invalid_json", "html")
 
@@ -75,10 +76,19 @@ class FaultPlan:
             return fault
 
 
-def parse_fault_flag(text: str) -> dict[str, object]:
+class FaultSpec(TypedDict, total=False):
+    """The keyword arguments of ``FaultPlan.set`` that a ``--fault`` flag can give."""
+
+    mode: Required[str]
+    count: int
+    retry_after: float
+    delay: float
+
+
+def parse_fault_flag(text: str) -> FaultSpec:
     """``MODE[:ARG]`` from the command line: 429:5 (Retry-After 5), slow:12 (12 s delay)."""
     mode, _, arg = text.partition(":")
-    out: dict[str, object] = {"mode": mode}
+    out: FaultSpec = {"mode": mode}
     if arg:
         if mode == "429":
             out["retry_after"] = float(arg)

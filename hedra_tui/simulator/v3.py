@@ -88,6 +88,7 @@ class V3View:
         self.world = world
         self.drop_after: int | None = None  # streams close after this many frames (tests)
         self.keepalive_every = KEEPALIVE_EVERY
+        self.retry_field = str(RETRY_MS)  # the value of the stream's retry: line, as sent
         # streams being served now, by job id, and the most at once since the last reset;
         # a client that went away is noticed at the next frame or keep-alive sent to it
         self.open_streams: Counter[str] = Counter()
@@ -132,6 +133,10 @@ class V3View:
         end = fin + job.finalizing_s
         events: list[tuple[float, str, str, str, str, dict[str, Any]]] = [
             (job.created, "info", "queued", "api", "Job accepted and queued.", {}),
+        ]
+        if job.log_message is not None:
+            events.append((job.created, "info", "note", "api", job.log_message, {}))
+        events += [
             (start, "info", "started", "worker", "A worker picked the job up.", {}),
             (start + 0.2, "info", "moderation.passed", "worker", "The prompt passed review.", {}),
             (start + 0.4, "info", "provider.submitted", "provider", "Sent to the model.", {}),
@@ -325,7 +330,7 @@ class V3View:
     async def _frames(self, job: SimJob, last_event_id: str | None) -> AsyncIterator[bytes]:
         seen_log, seq = _parse_event_id(last_event_id)
         frames = 0
-        yield f"retry: {RETRY_MS}\n\n".encode()
+        yield f"retry: {self.retry_field}\n\n".encode()
         last_status: tuple[Any, ...] | None = None
         quiet = 0.0
         while True:
@@ -361,7 +366,10 @@ class V3View:
 
 
 def _frame(event: str, event_id: str, body: Any) -> bytes:
-    return f"id: {event_id}\nevent: {event}\ndata: {json.dumps(body)}\n\n".encode()
+    # text goes out as UTF-8, not \u escapes, as many servers send it: a U+2028 in a message
+    # is then a raw character inside the data line (legal JSON, and not a line end in SSE)
+    data = json.dumps(body, ensure_ascii=False)
+    return f"id: {event_id}\nevent: {event}\ndata: {data}\n\n".encode()
 
 
 def _parse_event_id(text: str | None) -> tuple[int, int]:
@@ -498,6 +506,8 @@ def routes(view: V3View) -> list[Route]:
         view.drop_after = body.get("drop_after")
         if body.get("keepalive_every"):
             view.keepalive_every = float(body["keepalive_every"])
+        if "retry" in body:  # any text, to test what clients make of it
+            view.retry_field = str(body["retry"])
         return JSONResponse({"drop_after": view.drop_after})
 
     return [

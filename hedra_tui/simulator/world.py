@@ -46,6 +46,7 @@ class SimJob:
     drift_fields: dict[str, Any] | None = None
     override: dict[str, Any] | None = None
     stuck: bool = False  # never finishes (for stall tests)
+    log_message: str | None = None  # one more v3 lifecycle log entry, as given (for wire tests)
 
     @property
     def done_at(self) -> float:
@@ -221,13 +222,20 @@ class SimWorld:
             return ids
 
     def inject(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Add a new in-flight job whose served JSON is overridden by ``fields``."""
+        """Add a new in-flight job whose served JSON is overridden by ``fields``.
+
+        ``v3_log_message`` is not served as a field: it becomes the message of one more entry
+        in the job's v3 lifecycle log (log, status and stream frames), sent as given."""
         with self.lock:
+            fields = dict(fields)
+            message = fields.pop("v3_log_message", None)
             job = self._new_job(self.now(), self._rng, history=False)
             job.queued_s += 600
             if isinstance(fields.get("id"), str):
                 job.id = fields["id"]
-            job.override = dict(fields)
+            if isinstance(message, str):
+                job.log_message = message
+            job.override = fields
             self._append(job)
             return self.payload(job)
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from .store import Row, Store
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 SORTS: tuple[str, ...] = (
     "created", "status", "progress", "eta", "credits", "type", "model", "error", "prompt", "id",
@@ -30,7 +34,7 @@ def row_matches(row: Row, needle: str, model_label: str) -> bool:
     return needle in haystack.lower()
 
 
-_SORT_KEYS: dict[str, Callable[[Row, Store], object]] = {
+_SORT_KEYS: dict[str, Callable[[Row, Store], SupportsRichComparison]] = {
     "status": lambda r, _: (_STATUS_RANK.get(r.status, 5), r.status),
     "progress": lambda r, _: r.progress,
     "eta": lambda r, _: r.eta_at or _FAR,
@@ -135,7 +139,7 @@ class View:
         if self.sort != "created":
             store = self.store
             sort_key = _SORT_KEYS[self.sort]
-            picked.sort(key=lambda r: sort_key(r, store), reverse=self.descending)  # type: ignore[arg-type,return-value]
+            picked.sort(key=lambda r: sort_key(r, store), reverse=self.descending)
         elif not self.descending:
             picked.reverse()
         self._cache_key = key

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import format_key
 
 Scope = Literal["app", "move", "list", "tree"]
@@ -390,9 +390,9 @@ COMMANDS: tuple[Command, ...] = (
 BY_ID: dict[str, Command] = {command.id: command for command in COMMANDS}
 
 
-def bindings(scope: Scope, actions: Mapping[str, str] | None = None) -> list[Binding]:
+def bindings(scope: Scope, actions: Mapping[str, str] | None = None) -> list[BindingType]:
     """The Bindings of ``scope``; for ``move``, ``actions`` maps MOVES to the widget's own."""
-    out = []
+    out: list[BindingType] = []
     # the footer lists bindings in the order given: the footer's first, in their order
     chosen = [command for command in COMMANDS if command.scope == scope]
     for command in sorted(chosen, key=lambda c: c.footer or len(COMMANDS)):

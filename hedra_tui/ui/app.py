@@ -22,6 +22,7 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar
@@ -303,9 +304,9 @@ class HedraApp(App[int]):
         for warning in self.start_warnings:
             self.notify(display(warning, max_len=500), markup=False, severity="warning", timeout=15)
 
-    def toast(self, message: str, *, severity: str = "information") -> None:
+    def toast(self, message: str, *, severity: SeverityLevel = "information") -> None:
         """A notification whose text is never parsed as markup and never carries controls."""
-        self.notify(display(message, max_len=300), markup=False, severity=severity)  # type: ignore[arg-type]
+        self.notify(display(message, max_len=300), markup=False, severity=severity)
 
     def apply_changes(self, changed: set[str], finished: Iterable[str] = ()) -> None:
         """Tell every widget what a cycle changed."""
@@ -438,7 +439,10 @@ class HedraApp(App[int]):
         if not self.is_running:  # shutting down: the panes may be gone already
             return
         self._ticks += 1
-        self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
+        try:
+            self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
+        except Exception:  # the screen is being torn down (the timer can outlive it)
+            return
         quiet = not (
             self.store.has_in_flight
             or self.poller.health.error

@@ -606,6 +606,25 @@ def test_config_show_names_each_settings_source_and_never_shows_the_key(tmp_path
     assert rows["download_dir"][0] == "/x␛[2J" and "\x1b" not in result.stdout  # shown safely
 
 
+def test_config_show_names_hedra_timeout_secs_when_it_set_the_timeout(tmp_path):
+    env = {
+        "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
+        "HEDRA_TUI_STATE": str(tmp_path / "s.json"),
+        "HEDRA_TIMEOUT_SECS": "25",  # as the official hedra-cli names it
+    }
+    result = run_cli("config", "show", env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert _config_rows(result.stdout)["timeout"] == ["25.0", "env HEDRA_TIMEOUT_SECS"]
+    assert "HEDRA_TIMEOUT_SECS" not in result.stderr  # no warning about it
+    (tmp_path / ".env").write_text("HEDRA_TIMEOUT_SECS=12\n")
+    del env["HEDRA_TIMEOUT_SECS"]
+    result = run_cli("config", "show", "--json", env=env, cwd=str(tmp_path))
+    assert json.loads(result.stdout)["settings"]["timeout"] == {
+        "value": 12.0,
+        "source": f".env {tmp_path / '.env'} (HEDRA_TIMEOUT_SECS)",
+    }
+
+
 def test_config_show_json_from_a_config_file_key_masks_it(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text(f'api_key = "{SECRET}"\nintervall = 2\n')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from hedra_tui.api.download import download, file_name_for
@@ -36,3 +37,26 @@ def test_file_names_are_safe():
     assert file_name_for("3c90-ab", "video", "https://x/y/clip.MP4?sig=1") == "3c90-ab.mp4"
     assert file_name_for("../../etc/passwd", "image", "https://x/noext") == "etcpasswd.png"
     assert file_name_for("id", "text", "https://x/a.b/c") == "id.bin"
+
+
+async def test_a_gzip_encoded_asset_is_written_decoded_and_its_progress_counts_wire_bytes(
+    sim, tmp_path
+):
+    url = f"{sim.base_url}/_sim/assets/abc?encoding=gzip"
+    async with httpx.AsyncClient() as http:  # the server does encode it
+        served = await http.get(url, headers={"Accept-Encoding": "gzip"})
+    assert served.headers["content-encoding"] == "gzip"
+    on_the_wire = int(served.headers["content-length"])
+    assert on_the_wire < 64 * 1024
+    plain = tmp_path / "plain.bin"
+    await download(f"{sim.base_url}/_sim/assets/abc", plain)
+
+    seen = []
+    dest = tmp_path / "gz.bin"
+    size = await download(url, dest, on_progress=lambda n, t: seen.append((n, t)))
+    assert dest.read_bytes() == plain.read_bytes() == served.content
+    assert size == 64 * 1024
+    # the bar runs over the bytes Content-Length counts: it ends full, never past full
+    assert seen[-1] == (on_the_wire, on_the_wire)
+    assert all(done <= total for done, total in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gz.bin", "plain.bin"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from importlib import resources
 from typing import Any
 
 import httpx
@@ -13,13 +12,12 @@ import pytest
 
 from hedra_tui.simulator.world import SimWorld
 
+from ..spec import spec_text
 from .helpers import add_inflight, advance, clear_faults, control, inject, set_fault, stats
 
 
 def _spec() -> dict[str, Any]:
-    return json.loads(
-        resources.files("hedra_tui.spec").joinpath("hedra-openapi-v2.json").read_text()
-    )
+    return json.loads(spec_text("hedra-openapi-v2.json"))
 
 
 SPEC = _spec()

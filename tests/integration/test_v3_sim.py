@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 import time
-from importlib import resources
 from typing import Any
 
 import httpx
@@ -15,12 +14,12 @@ import pytest
 
 from hedra_tui.simulator.v3 import v3_credential
 
+from ..spec import spec_text
 from .helpers import advance, control
 
 
 def _spec() -> dict[str, Any]:
-    text = resources.files("hedra_tui.spec").joinpath("hedra-openapi-v3-monitoring.json")
-    return json.loads(text.read_text())
+    return json.loads(spec_text("hedra-openapi-v3-monitoring.json"))
 
 
 SPEC = _spec()

@@ -1,9 +1,6 @@
-"""Themes, NO_COLOR, mouse, command palette, and the layering rule of the packages."""
+"""Themes, NO_COLOR, mouse and the command palette."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
 
 from textual.widgets import Tree
 
@@ -62,14 +59,3 @@ async def test_command_palette_lists_the_monitor_actions(make_app):
         "Inspect the job",
         "Zoom the focused pane",
     } <= titles
-
-
-def test_api_state_config_and_simulator_never_import_textual():
-    code = (
-        "import sys, hedra_tui.api.v2, hedra_tui.api.v3, hedra_tui.state.poller, hedra_tui.config, "
-        "hedra_tui.connect, "
-        "hedra_tui.simulator.server, hedra_tui.commands.list_cmd; "
-        "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

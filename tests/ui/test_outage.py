@@ -85,7 +85,8 @@ async def test_a_hung_api_is_waiting_not_live_flags_no_stall_and_recovery_takes_
             timeout=15,
         )
         took = loop.time() - ended
-        assert took <= INTERVAL + 1.0, f"live again {took:.1f} s after the fault ended"
+        # one interval, plus the cycle itself (room for a loaded CI machine)
+        assert took <= INTERVAL + 2.0, f"live again {took:.1f} s after the fault ended"
         assert "stall" not in status.plain
 
 

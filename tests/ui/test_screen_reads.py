@@ -22,7 +22,7 @@ def layout_facts(app) -> tuple:
         app.inflight.display,
         app.query_one("#activity").display,
         app.query_one("#detail").region.x > 0,
-        tuple(col.key for col, _ in lst.layout(width)),
+        tuple(col.key for col, _ in lst.column_layout(width)),
     )
 
 
@@ -77,7 +77,7 @@ async def test_status_line_on_screen_keeps_counts_whole_at_each_width(make_app):
 
 def cell(lst, line: str, key: str) -> str:
     width = lst.scrollable_content_region.width
-    for (col, _), (x, w) in zip(lst.layout(width), lst._spans(width), strict=True):
+    for (col, _), (x, w) in zip(lst.column_layout(width), lst._spans(width), strict=True):
         if col.key == key:
             return line[x : x + w].strip()
     raise AssertionError(f"no {key} column")
@@ -94,7 +94,7 @@ async def test_error_column_shows_types_whole_and_reasons_when_wide(make_app):
         with_reason = [r for r in failed if r.reason_code]
         assert failed and with_reason
         width = lst.scrollable_content_region.width
-        assert dict((c.key, w) for c, w in lst.layout(width))["error"] == 32
+        assert dict((c.key, w) for c, w in lst.column_layout(width))["error"] == 32
         for row in with_reason[:3] + failed[:8]:
             lst.select_id(row.id)
             await pilot.pause(0.05)
@@ -220,7 +220,7 @@ async def test_column_chooser_hides_moves_and_saves_in_the_config(make_app, tmp_
         await pilot.pause(0.1)
         await pilot.press("J", "J", "enter")  # STATUS moves two places down
         await pilot.pause(0.1)
-        keys = [c.key for c, _ in app.list_view.layout(app.list_view.size.width - 1)]
+        keys = [c.key for c, _ in app.list_view.column_layout(app.list_view.size.width - 1)]
         assert keys[:3] == ["eta", "pct", "status"]
         assert line_text(app.list_view, 0).startswith("ETA")
         await pilot.press("C")

@@ -22,7 +22,6 @@ async def test_v3_rows_on_screen_show_their_prompt_within_two_cycles(make_v3_app
         await wait_for(pilot, lambda: bool(lst.visible_ids()) and lst.cursor_id is not None)
         shown = lst.visible_ids()
         assert min(app.store.index_of(i) or 0 for i in shown) >= 100
-        assert not all(app.store.rows[i].prompt_text for i in shown)  # blank so far
         await wait_for(pilot, lambda: app.poller.visible == shown)
         start = app.cycles
         await wait_for(pilot, lambda: app.cycles >= start + 2)

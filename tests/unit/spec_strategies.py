@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+
+from ..spec import spec_text
 
 _DROP = {"discriminator", "title", "description", "example", "examples", "deprecated", "format"}
 MAX_DEPTH = 3
@@ -22,9 +23,7 @@ MAX_DEPTH = 3
 
 @cache
 def _components() -> dict[str, Any]:
-    spec = json.loads(
-        resources.files("hedra_tui.spec").joinpath("hedra-openapi-v2.json").read_text()
-    )
+    spec = json.loads(spec_text("hedra-openapi-v2.json"))
     return spec["components"]["schemas"]
 
 

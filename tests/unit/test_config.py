@@ -246,3 +246,35 @@ def test_save_setting_creates_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("HEDRA_TUI_CONFIG", str(path))
     save_setting("columns", ["status", "prompt"])
     assert load_settings().columns == ["status", "prompt"]
+
+
+def test_hedra_timeout_secs_of_the_official_cli_sets_the_timeout_and_hedra_timeout_wins(
+    isolated, monkeypatch
+):
+    from hedra_tui.config import origins, settings_warnings
+
+    monkeypatch.setenv("HEDRA_TIMEOUT_SECS", "3")
+    assert load_settings().timeout == 3
+    assert str(origins()["timeout"]) == "env HEDRA_TIMEOUT_SECS"
+    assert settings_warnings() == []  # a setting, not a misspelled one
+    assert load_settings(timeout=5).timeout == 5  # the flag still wins
+    monkeypatch.setenv("HEDRA_TIMEOUT", "4")
+    assert load_settings().timeout == 4
+    assert str(origins()["timeout"]) == "env HEDRA_TIMEOUT"
+    monkeypatch.setenv("TIMEOUT", "1")  # the alias does not make an unprefixed name a setting
+    monkeypatch.delenv("HEDRA_TIMEOUT")
+    monkeypatch.delenv("HEDRA_TIMEOUT_SECS")
+    assert load_settings().timeout == 10
+
+
+def test_hedra_timeout_secs_in_dotenv_is_named_and_a_bad_one_says_where(isolated, monkeypatch):
+    from hedra_tui.config import origins
+
+    (isolated / ".env").write_text("HEDRA_TIMEOUT_SECS=7\n")
+    assert load_settings().timeout == 7
+    assert origins()["timeout"].describe("timeout") == (
+        f".env {isolated / '.env'} (HEDRA_TIMEOUT_SECS)"
+    )
+    monkeypatch.setenv("HEDRA_TIMEOUT_SECS", "0")
+    with pytest.raises(ConfigError, match=r"bad setting timeout \(env HEDRA_TIMEOUT_SECS\)"):
+        load_settings()

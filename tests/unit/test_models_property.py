@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from importlib import resources
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +23,7 @@ from hedra_tui.api.models import (
     parse_lenient,
 )
 
+from ..spec import spec_text
 from .spec_strategies import (
     ai_model_strategy,
     credit_balance_strategy,
@@ -40,7 +40,7 @@ FAST = settings(
 
 
 def doc_example() -> dict:
-    text = resources.files("hedra_tui.spec").joinpath("list-generations-doc.txt").read_text()
+    text = spec_text("list-generations-doc.txt")
     obj, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
     return obj
 

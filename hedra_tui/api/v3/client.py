@@ -237,7 +237,7 @@ class V3Client(Backend):
                 headers=headers,
                 read_timeout=STREAM_READ_TIMEOUT,
             ) as response:
-                async for line in response.aiter_lines():
+                async for line in parser.lines(response.aiter_bytes()):
                     event = parser.feed(line.rstrip("\r"))
                     if event is not None:
                         yield event, parser

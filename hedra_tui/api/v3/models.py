@@ -79,7 +79,8 @@ class Job(HedraModel):
 
 
 def remember_modalities(models: dict[str, str]) -> None:
-    MODALITIES.update({k: v for k, v in models.items() if isinstance(v, str)})
+    """Each model's modality, from ``GET /models`` (what a job of that model produces)."""
+    MODALITIES.update(models)
 
 
 def looks_like_v3_key(key: str) -> bool:

@@ -22,7 +22,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
 
     BINDINGS = [
         Binding("escape,q", "dismiss(None)", "Cancel", id="columns.cancel"),
-        Binding("space", "toggle", "Show/hide", id="columns.toggle"),
+        Binding("space", "toggle_column", "Show/hide", id="columns.toggle"),
         Binding("J,shift+down", "move(1)", "Move down", id="columns.move_down"),
         Binding("K,shift+up", "move(-1)", "Move up", id="columns.move_up"),
         Binding("j", "cursor(1)", "Down", show=False, id="columns.down"),
@@ -79,7 +79,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
         options = self.query_one(OptionList)
         options.highlighted = max(0, min(self._index + delta, len(self.order) - 1))
 
-    def action_toggle(self) -> None:
+    def action_toggle_column(self) -> None:
         key = self.order[self._index]
         if key in self.shown:
             if len(self.shown) > 1:  # at least one column stays

@@ -137,7 +137,9 @@ class GenerationList(ScrollView, can_focus=True):
             self.sort_key, self.descending = key, descending
             self.refresh_line(0)
 
-    def layout(self, width: int) -> list[tuple[Column, int]]:
+    def column_layout(self, width: int) -> list[tuple[Column, int]]:
+        """The columns shown at ``width`` and their widths (Textual's ``layout`` is another
+        thing: the arrangement of a widget's children)."""
         cols = self._layouts.get(width)
         if cols is None:
             cols = self._layouts[width] = layout(width, self.columns)
@@ -180,7 +182,7 @@ class GenerationList(ScrollView, can_focus=True):
         if self.ids is self.store.order:
             return self.store.index_of(gen_id)
         try:
-            return self.ids.index(gen_id)  # type: ignore[union-attr]
+            return self.ids.index(gen_id)
         except ValueError:
             return None
 
@@ -284,7 +286,7 @@ class GenerationList(ScrollView, can_focus=True):
         if self.cursor_id is not None:
             self.post_message(self.Selected(self.cursor_id))
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         line = event.y
         if line == 0:
             col = self._column_at(event.x)
@@ -298,7 +300,7 @@ class GenerationList(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> Column | None:
         width = self.scrollable_content_region.width
-        for (col, _), (start, w) in zip(self.layout(width), self._spans(width), strict=True):
+        for (col, _), (start, w) in zip(self.column_layout(width), self._spans(width), strict=True):
             if start <= x < start + w + 1:
                 return col
         return None
@@ -335,7 +337,7 @@ class GenerationList(ScrollView, can_focus=True):
         """(x, width) of each visible column."""
         out = []
         x = 0
-        for _col, w in self.layout(width):
+        for _col, w in self.column_layout(width):
             out.append((x, w))
             x += w + 1
         return out
@@ -348,7 +350,7 @@ class GenerationList(ScrollView, can_focus=True):
         head = (row.id, index == self.cursor, self.has_focus, self._palette_version, width)
         stalled = self.store.is_stalled(row, now, self.stall_after)
         return head, tuple(
-            self._cell_key(row, col.key, w, now, stalled) for col, w in self.layout(width)
+            self._cell_key(row, col.key, w, now, stalled) for col, w in self.column_layout(width)
         )
 
     def _cell_key(self, row: Row, key: str, w: int, now: datetime, stalled: bool) -> object:
@@ -407,7 +409,7 @@ class GenerationList(ScrollView, can_focus=True):
         assert self.palette is not None
         style = self.palette.header
         segments: list[Segment] = []
-        for i, (col, w) in enumerate(self.layout(width)):
+        for i, (col, w) in enumerate(self.column_layout(width)):
             if i:
                 segments.append(Segment(" ", style))
             title = self.money_title if col.key == "credits" else col.title
@@ -425,7 +427,7 @@ class GenerationList(ScrollView, can_focus=True):
     def _arrow_column(self, col: Column) -> bool:
         """The one column that carries the sort arrow (AGE for the creation time, % for
         progress, unless they are not shown)."""
-        shown = [c for c, _ in self.layout(self.scrollable_content_region.width)]
+        shown = [c for c, _ in self.column_layout(self.scrollable_content_region.width)]
         for c in shown:
             if c.sort == self.sort_key:
                 return c is col
@@ -450,7 +452,7 @@ class GenerationList(ScrollView, can_focus=True):
             base = palette.cursor if self.has_focus else palette.cursor_blurred
         status_style = palette.for_status(row.status)
         segments: list[Segment] = []
-        for i, (col, w) in enumerate(self.layout(width)):
+        for i, (col, w) in enumerate(self.column_layout(width)):
             cell = self._cell(row, col, w, status_style, eta, age, base)
             if i:
                 # the gap takes the next cell's style: runs of one style then merge, and

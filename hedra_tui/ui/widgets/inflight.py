@@ -165,9 +165,9 @@ class InFlightPanel(ScrollView):
         self._drawn[y] = key
         if row is None:
             return Strip.blank(width, Style())
-        return self._render(row, width, key[1][0] if key[1] else "", palette)
+        return self._render_row(row, width, key[1][0] if key[1] else "", palette)
 
-    def _render(self, row: Row, width: int, eta: object, palette: Palette) -> Strip:
+    def _render_row(self, row: Row, width: int, eta: object, palette: Palette) -> Strip:
         # icon, ETA and percentage first: the countdown repaints only the line's first cells
         style = palette.for_status(row.status)
         bar_w = self._bar_width(width)

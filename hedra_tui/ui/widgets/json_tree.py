@@ -174,14 +174,14 @@ class JsonTree(Tree[JsonNode]):
                     cd.value = value
                 continue
             key = cd.path[-1]
-            new = value[key]  # type: ignore[index]
+            new = value[key]
             if isinstance(new, dict | list) or isinstance(cd.value, dict | list):
                 if bool(new) != bool(cd.value):
                     return False  # an empty container became non-empty (or back)
                 if not self._update_in_place(child, new):
                     return False
                 label = node_label(key, new)
-                if label.plain != child.label.plain:  # relabelling repaints every descendant
+                if label.plain != str(child.label):  # relabelling repaints every descendant
                     child.set_label(label)
             elif new != cd.value or type(new) is not type(cd.value):
                 cd.value = new
