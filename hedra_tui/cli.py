@@ -239,8 +239,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_sim(args)
     if args.command == "config":
         from .commands.config_cmd import run_config
+        from .ui.settings_check import UiChecks
 
-        return run_config(args)
+        return run_config(args, UiChecks())
     if args.command == "watch":
         from .commands.watch_cmd import run_watch
 

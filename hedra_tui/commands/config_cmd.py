@@ -10,7 +10,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from ..api.sanitize import display
 from ..config import (
@@ -29,6 +29,18 @@ from ..connect import api_version, base_url_for, settings_from_args
 
 FLAG_ARGS = {"base_url": "base_url", "api_version": "api", "allow_insecure": "allow_insecure"}
 FLAG_ARGS |= {"timeout": "timeout", "interval": "interval"}
+
+
+class UiChecks(Protocol):
+    """What only the UI knows (its valid names come from Textual): given by ``cli.py``, so
+    this command imports neither ``ui`` nor textual."""
+
+    themes: frozenset[str]
+    default_theme: str
+
+    def theme_warning(self, theme: str, origin: Origin) -> str | None: ...
+
+    def keymap_warnings(self, keymap: dict[str, str], origin: Origin) -> list[str]: ...
 
 
 @dataclass
@@ -50,7 +62,7 @@ class Row:
         return str(self.value)
 
 
-def effective(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+def effective(args: argparse.Namespace, ui: UiChecks) -> tuple[list[Row], list[str]]:
     """The settings as the monitor and the commands would use them, and the warnings."""
     warnings = settings_warnings() + config_file_warnings()
     settings = settings_from_args(args)
@@ -74,41 +86,28 @@ def effective(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             if origin.kind == "default":
                 source = f"default for {api}"
         elif name == "theme":
-            value, source, warning = _theme(settings.theme, origin)
+            value, source, warning = _theme(settings.theme, origin, ui)
             warnings += warning
         elif name == "download_dir" and value is None:
             value, source = str(Path.cwd()), "default (the working directory)"
         elif name == "keymap" and value:
-            warnings += _keymap_warnings(value, origin)
+            warnings += ui.keymap_warnings(value, origin)
         rows.append(Row(name, value, source))
     return rows, warnings
 
 
-def _theme(theme: str | None, origin: Origin) -> tuple[str, str, list[str]]:
+def _theme(theme: str | None, origin: Origin, ui: UiChecks) -> tuple[str, str, list[str]]:
     """The theme the monitor starts with (as ``ui.run`` picks it) and why."""
-    from textual.constants import DEFAULT_THEME
-    from textual.theme import BUILTIN_THEMES
-
-    from ..ui.settings_check import theme_warning
-
     warnings: list[str] = []
     if theme:
-        bad = theme_warning(theme, origin, BUILTIN_THEMES)
+        bad = ui.theme_warning(theme, origin)
         if bad is None:
             return theme, origin.describe("theme"), []
         warnings.append(bad)  # ignored: the monitor goes on as below
     chosen = remembered("theme")
-    if isinstance(chosen, str) and chosen in BUILTIN_THEMES:
+    if isinstance(chosen, str) and chosen in ui.themes:
         return chosen, f"chosen in the app (state file {state_path()})", warnings
-    return DEFAULT_THEME, "default", warnings
-
-
-def _keymap_warnings(keymap: dict[str, str], origin: Origin) -> list[str]:
-    import hedra_tui.ui.app  # noqa: F401  (loads every class that binds keys)
-
-    from ..ui.settings_check import keymap_warnings
-
-    return keymap_warnings(keymap, origin)
+    return ui.default_theme, "default", warnings
 
 
 def write_table(rows: list[Row], out: TextIO) -> None:
@@ -140,11 +139,11 @@ def write_json(rows: list[Row], warnings: list[str], out: TextIO) -> None:
     out.write(json.dumps(payload, ensure_ascii=True, indent=2) + "\n")
 
 
-def run_config(args: argparse.Namespace) -> int:
+def run_config(args: argparse.Namespace, ui: UiChecks) -> int:
     if args.action == "path":
         print(config_path())
         return 0
-    rows, warnings = effective(args)
+    rows, warnings = effective(args, ui)
     for warning in warnings:
         print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
     if (args.format or ("json" if args.json else "table")) == "json":

@@ -51,3 +51,22 @@ def keymap_warnings(keymap: Mapping[str, str], origin: Origin) -> list[str]:
         where = origin.describe("keymap")
         out.append(f"{where}: [keymap] {key!r} is no binding id (ignored); {hint}")
     return out
+
+
+class UiChecks:
+    """The checks ``hedra-tui config show`` needs from the UI (see commands/config_cmd.py)."""
+
+    def __init__(self) -> None:
+        from textual.constants import DEFAULT_THEME
+        from textual.theme import BUILTIN_THEMES
+
+        import hedra_tui.ui.app  # noqa: F401  (loads every class that binds keys)
+
+        self.themes = frozenset(BUILTIN_THEMES)
+        self.default_theme = DEFAULT_THEME
+
+    def theme_warning(self, theme: str, origin: Origin) -> str | None:
+        return theme_warning(theme, origin, self.themes)
+
+    def keymap_warnings(self, keymap: dict[str, str], origin: Origin) -> list[str]:
+        return keymap_warnings(keymap, origin)
