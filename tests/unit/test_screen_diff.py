@@ -89,7 +89,7 @@ def test_unknown_sequences_pass_through_and_the_screen_is_forgotten():
     )
 
 
-_alphabet = st.sampled_from(list("abc xyz0123456789…▶◉✓✗█▏·") + ["中", "文", "e\u0301", "🙂"])
+_alphabet = st.sampled_from([*"abc xyz0123456789…▶◉✓✗█▏·", "中", "文", "e\u0301", "🙂"])
 _styles = st.sampled_from(["", "1", "38;5;74", "38;5;245;48;5;17", "1;38;2;10;20;30", "7", "4;3"])
 
 
