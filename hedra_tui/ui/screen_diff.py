@@ -17,7 +17,6 @@ through, and the copy of the screen is forgotten.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -39,13 +38,24 @@ _TOKEN = re.compile(
 _HARMLESS_MODES = {"?25", "?2026", "?1000", "?1002", "?1003", "?1006", "?1015", "?1004", "?2004"}
 _CONTINUATION = "\x00"  # the second cell of a wide character
 
+# A cell: (text, style, link, wide). ``text`` is one character (plus combining marks) or
+# _CONTINUATION; ``style`` the SGR parameters since the last reset ("" for the default);
+# ``link`` the OSC 8 parameters and URL ("" for none). Plain tuples: they are made and
+# compared by the thousand per second.
+Cell = tuple[str, str, str, bool]
+Row = list[Cell | None]
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    text: str  # one character (plus combining marks), or _CONTINUATION
-    style: str  # SGR parameters since the last reset, "" for the default style
-    link: str  # the OSC 8 parameters and URL, "" for none
-    wide: bool = False
+
+def _single_cells() -> frozenset[str]:
+    """Characters one cell wide, known without asking for each (Latin, Greek, Cyrillic,
+    punctuation, arrows, symbols, box drawing, blocks, shapes, Braille)."""
+    chars = [chr(c) for c in range(0x20, 0x7F)]
+    for start, end in ((0xA0, 0x482), (0x2010, 0x2BFF)):
+        chars += [chr(c) for c in range(start, end + 1) if get_character_cell_size(chr(c)) == 1]
+    return frozenset(chars)
+
+
+_SINGLE = _single_cells()
 
 
 class Desync(Exception):
@@ -81,8 +91,7 @@ class ScreenDiff:
     def __init__(self, width: int, height: int) -> None:
         self.width = width
         self.height = height
-        self.grid: list[list[Cell | None]] = []
-        self.reset(width, height)
+        self.grid: list[Row] = []
         # what the terminal is in after what we wrote
         self._out_style = ""
         self._out_link = ""
@@ -92,6 +101,7 @@ class ScreenDiff:
         self._in_link = ""
         self.bytes_in = 0
         self.bytes_out = 0
+        self.reset(width, height)
 
     def reset(self, width: int, height: int) -> None:
         """Forget the screen (a resize, or something this layer cannot follow)."""
@@ -117,45 +127,63 @@ class ScreenDiff:
         return out
 
     def _process(self, data: str) -> str:
-        writes: dict[tuple[int, int], Cell] = {}
+        # the rows this frame writes to: a copy of each, and the spans written in it
+        rows: dict[int, Row] = {}
+        spans: dict[int, list[tuple[int, int]]] = {}
         order: list[str] = []  # output pieces in order: cells flushed, then passed-through
         # where Textual's stream has the cursor: where we left the terminal's (unknown after
         # a pass-through: text before the frame's first cursor move is then not followed)
         known = self._out_cursor is not None
         row, col = self._out_cursor or (0, 0)
         moved = False
+        wide_written = False  # a wide character was written in this frame
         in_style, in_link = list(self._in_style), self._in_link
-        last: tuple[int, int] | None = None
+        style = ";".join(in_style)
+        last: int | None = None  # the column of the last cell written on ``row``
+        width, height = self.width, self.height
         for m in _TOKEN.finditer(data):
             params, final, osc, _end, _esc, ctrl, text = m.groups()
             if text is not None:
-                if not known:
+                if not known or row >= height:
                     raise Desync
                 moved = True
+                line = rows.get(row)
+                if line is None:
+                    line = rows[row] = list(self.grid[row])
+                    spans[row] = []
+                n = len(text)
+                if _SINGLE.issuperset(text):
+                    if col + n > width:
+                        raise Desync
+                    if wide_written and any(c is not None and c[3] for c in line[col : col + n]):
+                        raise Desync  # half of a wide character written over: keep the order
+                    line[col : col + n] = [(ch, style, in_link, False) for ch in text]
+                    spans[row].append((col, col + n))
+                    col += n
+                    last = col - 1
+                    continue
+                start = col
                 for ch in text:
                     size = get_character_cell_size(ch)
-                    if size == 0:
-                        if last is None or last not in writes:
+                    if size == 0:  # a combining mark joins the cell before it
+                        if last is None:
                             raise Desync
-                        prev = writes[last]
-                        writes[last] = Cell(prev.text + ch, prev.style, prev.link, prev.wide)
+                        prev = line[last]
+                        if prev is None:
+                            raise Desync
+                        line[last] = (prev[0] + ch, prev[1], prev[2], prev[3])
                         continue
-                    if row >= self.height or col + size > self.width:
+                    if col + size > width:
                         raise Desync
-                    span = [writes.get((row, c)) for c in range(col, col + size)]
-                    if any(cell is not None and cell.wide for cell in span) and not (
-                        size == 2
-                        and span[0] is not None
-                        and span[0].wide
-                        and span[0].text != _CONTINUATION
-                    ):
-                        raise Desync  # half of a wide character written over: keep the order
-                    style = ";".join(in_style)
-                    writes[(row, col)] = Cell(ch, style, in_link, size == 2)
-                    last = (row, col)
+                    if wide_written and any(c is not None and c[3] for c in line[col : col + size]):
+                        raise Desync
+                    line[col] = (ch, style, in_link, size == 2)
                     if size == 2:
-                        writes[(row, col + 1)] = Cell(_CONTINUATION, style, in_link, True)
+                        line[col + 1] = (_CONTINUATION, style, in_link, True)
+                        wide_written = True
+                    last = col
                     col += size
+                spans[row].append((max(start - 1, 0), col))
             elif final is not None:
                 if final in "Hf" and "?" not in params:
                     known = moved = True
@@ -165,9 +193,10 @@ class ScreenDiff:
                     last = None
                 elif final == "m":
                     in_style = _sgr(params, in_style)
+                    style = ";".join(in_style)
                 elif final in "hl" and params in _HARMLESS_MODES:
-                    order.append(self._flush(writes))
-                    writes = {}
+                    order.append(self._flush(rows, spans))
+                    rows, spans = {}, {}
                     order.append(m.group(0))
                 else:
                     raise Desync
@@ -180,81 +209,75 @@ class ScreenDiff:
                 if ctrl in "\r\n" and not known:
                     raise Desync
                 if ctrl == "\r":
-                    col, moved = 0, True
+                    col, moved, last = 0, True, None
                 elif ctrl == "\n":
-                    row, moved = row + 1, True
+                    row, moved, last = row + 1, True, None
                 elif ctrl == "\x07":
                     order.append(ctrl)
                 else:
                     raise Desync
             else:  # a lone escape sequence we do not know
                 raise Desync
-        order.append(self._flush(writes))
+        order.append(self._flush(rows, spans))
         self._in_style, self._in_link = in_style, in_link
         out = "".join(order)
-        in_bounds = 0 <= row < self.height and 0 <= col <= self.width
+        in_bounds = 0 <= row < height and 0 <= col <= width
         if moved and (row, col) != self._out_cursor and in_bounds:
             out += f"\x1b[{row + 1};{col + 1}H"  # the cursor where Textual left it
             self._out_cursor = (row, col)
         return out
 
-    def _flush(self, writes: dict[tuple[int, int], Cell]) -> str:
-        """Bring the terminal (and our copy) up to date with ``writes``: changed runs only."""
-        if not writes:
+    def _changed(self, line: Row, old: Row, written: list[tuple[int, int]]) -> list[int]:
+        """The columns where ``line`` differs from ``old`` (only where the frame wrote)."""
+        cols: set[int] = set()
+        for a, b in written:
+            if line[a:b] == old[a:b]:
+                continue  # most of what Textual rewrites is what was there
+            for c in range(a, b):
+                if line[c] != old[c]:
+                    cells = line[c]
+                    cols.add(c)
+                    if cells is not None and cells[3]:  # a wide character: both halves
+                        cols.add(c - 1 if cells[0] == _CONTINUATION else c + 1)
+        return sorted(c for c in cols if 0 <= c < self.width)
+
+    def _flush(self, rows: dict[int, Row], spans: dict[int, list[tuple[int, int]]]) -> str:
+        """Bring the terminal (and our copy) up to date: the changed runs of each row."""
+        if not rows:
             return ""
         grid = self.grid
-        by_row: dict[int, list[int]] = {}
-        for (r, c), cell in writes.items():
-            if grid[r][c] != cell:
-                by_row.setdefault(r, []).append(c)
         out: list[str] = []
-        for r in sorted(by_row):
-            cols = sorted(set(by_row[r]))
-            line = grid[r]
-            # a changed half of a wide character rewrites the whole character
-            expanded: set[int] = set()
-            for c in cols:
-                cell = writes.get((r, c))
-                if cell is not None and cell.text == _CONTINUATION and c > 0:
-                    expanded.add(c - 1)
-                expanded.add(c)
-                if cell is not None and cell.wide and cell.text != _CONTINUATION:
-                    expanded.add(c + 1)
-            cols = sorted(expanded)
+        for r in sorted(rows):
+            line, old = rows[r], grid[r]
+            cols = self._changed(line, old, spans[r])
             runs: list[list[int]] = []
             for c in cols:
                 if runs:
-                    gap_start = runs[-1][-1] + 1
-                    gap = range(gap_start, c)
-                    if len(gap) <= GAP_MAX and all(
-                        (r, g) in writes or line[g] is not None for g in gap
-                    ):
-                        runs[-1].extend(gap)
+                    gap = range(runs[-1][-1] + 1, c)
+                    if len(gap) <= GAP_MAX and all(line[g] is not None for g in gap):
+                        runs[-1].extend(gap)  # rewriting a few cells beats a cursor move
                         runs[-1].append(c)
                         continue
                 runs.append([c])
             for run in runs:
-                out.append(self._move(r, run[0]))
                 for c in run:
-                    cell = writes.get((r, c)) or line[c]
-                    assert cell is not None
-                    if cell.text == _CONTINUATION:
-                        continue  # written with its first half
+                    cell = line[c]
+                    if cell is None or cell[0] == _CONTINUATION:
+                        continue  # written with its first half (or never known)
                     if self._out_cursor != (r, c):
                         out.append(self._move(r, c))
-                    out.append(self._style_to(cell.style, cell.link))
-                    out.append(cell.text)
-                    width = 2 if cell.wide else 1
-                    self._out_cursor = (r, c + width)
-        # the copy of the screen follows every write, changed or not
-        for (r, c), cell in writes.items():
-            old = grid[r][c]
-            if old is not None and old.wide and cell.text != _CONTINUATION and not cell.wide:
-                # a narrow character over one half of a wide one: the other half is gone
-                other = c + 1 if old.text != _CONTINUATION else c - 1
-                if 0 <= other < self.width and (r, other) not in writes:
-                    grid[r][other] = None
-            grid[r][c] = cell
+                    if cell[1] != self._out_style or cell[2] != self._out_link:
+                        out.append(self._style_to(cell[1], cell[2]))
+                    out.append(cell[0])
+                    self._out_cursor = (r, c + (2 if cell[3] else 1))
+            # a narrow character over one half of a wide one leaves the other half unknown
+            for c in cols:
+                cell, before = line[c], old[c]
+                if before is not None and before[3] and cell is not None and not cell[3]:
+                    other = c + 1 if before[0] != _CONTINUATION else c - 1
+                    if 0 <= other < self.width and line[other] == old[other]:
+                        line[other] = None
+            grid[r] = line
         if self._out_style or self._out_link:
             out.append(self._style_to("", ""))  # between frames the terminal is left plain
         return "".join(out)
