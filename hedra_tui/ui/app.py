@@ -11,6 +11,7 @@ read from ``backend.capabilities``; the selected job's copy/open/download/export
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
@@ -44,6 +45,7 @@ from .cells import BY_KEY, DEFAULT_COLUMNS
 from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
+from .screen_diff import install as install_screen_diff
 from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
@@ -192,6 +194,9 @@ class HedraApp(App[int]):
         return self.query_one(InFlightPanel)
 
     def on_mount(self) -> None:
+        # only the cells that changed go to the terminal (see ui/screen_diff.py)
+        wire_log = os.environ.get("HEDRA_TUI_WIRE_LOG")
+        self.screen_diff = install_screen_diff(self, Path(wire_log) if wire_log else None)
         self._apply_palette()
         self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source
