@@ -4,8 +4,9 @@ One :class:`Poller` serves every backend; what differs between them is a strateg
 (``state/strategies``), chosen by the backend's capabilities. A cycle asks for the top of the
 list (more pages only to fill a gap when many jobs arrived at once), lets the strategy bring
 the jobs in flight up to date (v2: one request per 100 through the ``ids`` filter, skipping
-those the top page returned; v3: a status poll per job no stream follows, and each job's
-details once), and reads the balance now and then. Finished jobs are never polled. Failures
+those the top page returned; v3: the top pages, deep enough to hold every job in flight, are
+their status, a status poll goes to each job on screen no stream follows, and each job's
+details are read once), and reads the balance now and then. Finished jobs are never polled. Failures
 become state (``Health``), never exceptions for the caller.
 """
 
@@ -392,13 +393,15 @@ class Poller:
     async def _refresh_top(self, report: CycleReport) -> set[str]:
         """Fetch the newest page; keep paging while every item is new (a burst of arrivals).
 
-        Returns the ids the top pages held. On a first load (or under new filters) paging
+        Returns the ids the top pages held. The strategy may size the newest page and ask
+        for the pages below once the top joined up (v3 reads its jobs' status from them:
+        ``top_limit``, ``wants_deeper``). On a first load (or under new filters) paging
         goes on while the end of a page still holds jobs in flight, so that every job in
         flight is known; where that load ended is where older pages start.
         """
         store = self.store
         first_load = self._reloading or len(store) == 0
-        size = FIRST_PAGE if first_load else self.top_size
+        size = FIRST_PAGE if first_load else self.strategy.top_limit(self.top_size)
         seen: set[str] = set()
         cursor: str | None = None
         floor = self._gap_floor
@@ -424,8 +427,11 @@ class Poller:
                     self._reloading = False
                     break
             elif page.next is None or known_before:
-                self._gap_floor = None
-                break
+                self._gap_floor = floor = None
+                # joined up; the strategy may want the pages below too (v3 reads the status
+                # of its jobs in flight from them)
+                if page.next is None or not self.strategy.wants_deeper(seen, page.items):
+                    break
             else:
                 # not joined up yet: if the next page fails, the next cycle must not take
                 # the rows stored so far for the old top and leave a hole below them
