@@ -17,12 +17,12 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..api.backend import MAX_PAGE_SIZE, Backend, Balance, ListFilters
+from ..api.backend import MAX_PAGE_SIZE, Backend, Balance, ListFilters, Page
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
 from ..api.models import IN_FLIGHT_STATUSES, Generation
 from ..api.retry import RETRY_AFTER_CAP
@@ -503,6 +503,74 @@ class Poller:
             self._record_failure(exc)
         report.requests = self.backend.stats.requests - before
         return report
+
+    async def load_history(self) -> AsyncGenerator[CycleReport, None]:
+        """Load every page of history below what is loaded, a report per page stored.
+
+        Pipelined: the next page's request goes out as soon as a page has arrived, before
+        that page is stored, so the API's time and the store's overlap. Where the API
+        filters by time the next page is anchored just below the oldest row of the page
+        (what :meth:`_older_start` would say once it is stored); a page holding only known
+        rows moves on within the same question, as in :meth:`load_older`. Ends at the
+        last page, at an error (the last report carries it) or when the filters change.
+        """
+        store = self.store
+        if store.exhausted or self._reloading:
+            return
+        start = self._older_start()
+        if start is None:
+            store.exhausted = True
+            return
+        epoch = self._epoch
+        fetch: asyncio.Future[tuple[Page, ListFilters]] | None
+        fetch = asyncio.ensure_future(self._older_page(*start))
+        try:
+            while fetch is not None:
+                report = CycleReport()
+                before = self.backend.stats.requests
+                try:
+                    page, params = await fetch
+                    self.check_epoch(epoch)
+                    # rows kept across a filter change are not new: confirming them pages on
+                    new = any(g.id not in store.rows for g in page.items)
+                    after = self._after(page, params, new)
+                    fetch = asyncio.ensure_future(self._older_page(*after)) if after else None
+                    store.add_malformed(page.malformed)
+                    report.changed |= await self.strategy.merge_older(page.items)
+                except _Superseded:
+                    return
+                except HedraError as exc:
+                    report.error = exc
+                    self._record_failure(exc)
+                    yield report
+                    return
+                self._confirm(page.items, page.next is None)
+                self._older = page.next
+                if page.next is None:
+                    store.exhausted = True
+                report.requests = self.backend.stats.requests - before
+                yield report
+        finally:
+            if fetch is not None:
+                await _discard(fetch)
+
+    async def _older_page(
+        self, cursor: str | None, params: ListFilters
+    ) -> tuple[Page, ListFilters]:
+        page = await self.backend.list_page(limit=MAX_PAGE_SIZE, cursor=cursor, filters=params)
+        return page, params
+
+    def _after(
+        self, page: Page, params: ListFilters, new: bool
+    ) -> tuple[str | None, ListFilters] | None:
+        """Where the page after ``page`` starts (None: ``page`` was the last)."""
+        if page.next is None:
+            return None
+        if new and self.backend.capabilities.server_filters:
+            oldest = min((t for g in page.items if (t := parse_time(g.created_at))), default=None)
+            if oldest is not None:
+                return None, self._params().below(oldest + timedelta(milliseconds=1))
+        return page.next, params
 
     def older_anchor(self) -> datetime | None:
         """Just after the oldest loaded generation's creation time (None: no usable time);

@@ -493,9 +493,9 @@ class HedraApp(App[int]):
         loop = asyncio.get_running_loop()
         pending: set[str] = set()
         shown_at = loop.time()
+        pages = self.poller.load_history()  # the next page is on its way while one is stored
         try:
-            while not self.store.exhausted:
-                report = await self.poller.load_older()
+            async for report in pages:
                 pending |= report.changed
                 if report.error is not None:
                     self.toast(f"Loading stopped: {report.error.message}", severity="error")
@@ -509,8 +509,10 @@ class HedraApp(App[int]):
                     self._loading_label = self._history_label()
                     self._update_header()
                 await asyncio.sleep(0)  # let keys and repaints through between pages
-            self.toast(f"Loaded the whole history: {len(self.store):,} generations")
+            if self.store.exhausted:
+                self.toast(f"Loaded the whole history: {len(self.store):,} generations")
         finally:
+            await pages.aclose()  # stopped early (new filters, closing): the request out is dropped
             if pending:
                 self.apply_changes(pending)
             self._loading_older = False

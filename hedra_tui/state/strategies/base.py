@@ -29,6 +29,11 @@ class Strategy(ABC):
     def merge_page(self, items: list[Generation]) -> set[str]:
         """Fold the items of a list page into the store; the ids whose data changed."""
 
+    async def merge_older(self, items: list[Generation]) -> set[str]:
+        """Fold a page of history into the store (the same as :meth:`merge_page`; a
+        strategy may build the rows off the event loop)."""
+        return self.merge_page(items)
+
     @abstractmethod
     async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
         """Bring the jobs in flight up to date (``fresh``: the ids the top page just held)."""
