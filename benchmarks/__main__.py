@@ -3,12 +3,12 @@
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
 machine and data: a per-job status poller (v2 and v3), Textual's DataTable, and a DataTable
 monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty. Takes ~10 minutes.
-``--quick`` skips the 100,000-generation runs.
+``--quick`` skips the 100,000-generation runs (scale, ``L``).
 """
 
 import sys
 
-from . import list_vs_datatable, requests_per_cycle, scale, terminal, v3_requests
+from . import list_vs_datatable, load_all, requests_per_cycle, scale, terminal, v3_requests
 
 quick = "--quick" in sys.argv
 rows: list[tuple[str, float, float, str]] = []
@@ -22,6 +22,8 @@ rows += terminal.main()
 if not quick:
     print()
     rows += scale.main()
+    print()
+    rows += load_all.main()
 
 print()
 print(f"{'measure':58} {'hedra-tui':>11} {'naive':>11} {'naive / ours':>13}")

@@ -9,11 +9,18 @@ Both run against the same simulator (same seed, frozen clock, so nothing ends an
 steady cycle is alike). hedra-tui is the real App, headless at 120x40, measured once the
 details it reads once (prompts of the jobs in flight, the newest rows) are read; the
 simulator's request counter is the measure (live streams, opened once, are not cycles).
+
+The monitor as it was before (``BEFORE``: one ``/status`` per job in flight no stream follows)
+is measured the same way in the same run, its package extracted from git into a subprocess.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +32,8 @@ from hedra_tui.state.reports import CycleReport
 from hedra_tui.state.strategies import V3Strategy
 
 FROZEN = 1_795_000_000.0
+#: the monitor before v3 read its jobs' status from the pages (main before that change)
+BEFORE = "f670cab"
 SIZE = (120, 40)
 STEADY_CYCLES = 3
 
@@ -111,12 +120,34 @@ async def _until(pilot: Any, predicate: Any, timeout: float = 60.0) -> None:
         await pilot.pause(0.05)
 
 
+def measure_before(in_flight: int, rev: str = BEFORE) -> float:
+    """Requests per steady cycle of the monitor at ``rev``, measured by :func:`measure` in a
+    subprocess that imports that revision's ``hedra_tui``."""
+    from pathlib import Path
+
+    from .load_all import export
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        export(rev, Path(tmp))
+        code = (
+            f"import sys; sys.path[:0] = [{tmp!r}, {str(root)!r}]; import asyncio, json; "
+            "from benchmarks.v3_requests import measure; "
+            f"print(json.dumps(asyncio.run(measure({in_flight}))['ours']))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp
+        )
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 async def run(counts: tuple[int, ...] = (20, 100, 500)) -> list[dict[str, Any]]:
     return [await measure(n) for n in counts]
 
 
 def main() -> list[tuple[str, float, float, str]]:
     rows = asyncio.run(run())
+    before = measure_before(100)
     print("v3 requests per poll cycle, real app at 120x40 (one steady cycle, by the simulator)")
     print(
         f"{'in flight':>10} {'hedra-tui':>10} {'naive':>8} {'ratio':>8} "
@@ -128,9 +159,21 @@ def main() -> list[tuple[str, float, float, str]]:
             f"{r['in_flight']:>10} {r['ours']:>10.3g} {r['naive']:>8} "
             f"{r['naive'] / r['ours']:>7.1f}x {r['on_screen']:>10} {r['streams']:>9}  {parts}"
         )
+    hundred = next(r for r in rows if r["in_flight"] == 100)
+    print(
+        f"  100 in flight: hedra-tui {hundred['ours']:.3g}, the monitor before ({BEFORE}) "
+        f"{before:.3g}, target <= 2 + {hundred['on_screen']} on screen"
+    )
     return [
         (f"v3 requests per poll cycle, {r['in_flight']:,} in flight", r["ours"], r["naive"], "")
         for r in rows
+    ] + [
+        (
+            "v3 requests per cycle, 100 in flight (vs the monitor before)",
+            hundred["ours"],
+            before,
+            "",
+        )
     ]
 
 
