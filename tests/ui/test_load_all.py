@@ -12,9 +12,11 @@ from textual import events
 from ..integration.helpers import add_inflight, reset_stats, stats
 from .conftest import wait_for
 
-# seconds: a key answered later than this did not answer (the simulator shares this process
-# and its GIL here; against a server of its own the worst seen was ~0.1-1 s, benchmarks/load_all)
-KEY_ANSWER = 1.5
+# seconds: a key answered later than this did not answer. Generous: the simulator shares this
+# process and its GIL here, and the suite runs two workers on a busy machine (1.5 s flaked in a
+# full run); alone this test sees ~0.1-0.7 s, and against a server of its own the monitor's
+# worst was ~0.5-1 s (benchmarks/load_all.py). A loop blocked for the whole load fails it.
+KEY_ANSWER = 3.0
 
 
 async def test_load_all_loads_every_generation_once_while_j_k_answer_throughout(make_app):
@@ -23,6 +25,7 @@ async def test_load_all_loads_every_generation_once_while_j_k_answer_throughout(
         await wait_for(pilot, lambda: app._first_load_done and len(app.store) > 0)
         assert not app.store.exhausted
         reset_stats(sim)
+        cycles = app.cycles
         loop = asyncio.get_running_loop()
         waits: list[float] = []
         await pilot.press("L")
@@ -50,9 +53,10 @@ async def test_load_all_loads_every_generation_once_while_j_k_answer_throughout(
         # every generation once (the 5 arrivals come with the polls at the top)
         await wait_for(pilot, lambda: set(app.store.rows) == expected)
         assert len(app.store.order) == len(set(app.store.order)) == len(expected)
-        # the list's pages: one request per 100 rows below the first page, none asked twice
+        # one request per 100 rows of history, none asked twice (polls ask at most 2 a cycle:
+        # the top page and the jobs in flight through the ids filter)
         served = stats(sim)["requests"]["/generations"]
-        assert served <= 20_000 / 100 + 20
+        assert served <= 20_000 / 100 + 2 + 2 * (app.cycles - cycles + 1)
         assert "Loaded the whole history" in _toasts(app)
 
 
