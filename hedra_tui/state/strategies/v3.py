@@ -24,7 +24,7 @@ import json
 from collections.abc import Awaitable, Collection, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ...api.errors import HedraError
+from ...api.errors import HedraError, RateLimitError
 from ...api.models import Generation
 from ...api.retry import backoff_delay
 from ...api.v3 import V3Client
@@ -79,6 +79,12 @@ class V3Strategy(Strategy):
         progress, so ``fresh`` spares none), then the details not read yet."""
         streamed = set(self.tasks)
         polled = [i for i in self.poller.store.in_flight_ids() if i not in streamed]
+        # a short budget reads the jobs on screen first (their details before the progress
+        # of the others), the rest in turn
+        unread = sum(1 for i in self.poller.visible if i not in self._hydrated)
+        polled = self.poller.budget.choose(
+            polled, first=self.poller.visible, spare=min(unread, HYDRATE_PER_CYCLE)
+        )
         await _gather(self._poll_status(i, report) for i in polled)
         await self._hydrate(report)
 
@@ -160,7 +166,10 @@ class V3Strategy(Strategy):
         store = self.poller.store
         picked: list[str] = []
         seen: set[str] = set()
+        room = min(HYDRATE_PER_CYCLE, self.poller.budget.allowance())  # what matters first
         for job_id in self.hydrate_order():
+            if len(picked) >= room:
+                break
             row = store.get(job_id)
             if row is None or job_id in self._hydrated or job_id in seen:
                 continue
@@ -168,8 +177,6 @@ class V3Strategy(Strategy):
             if row.in_flight and job_id in self.tasks:
                 continue
             picked.append(job_id)
-            if len(picked) >= HYDRATE_PER_CYCLE:
-                break
 
         async def one(job_id: str) -> None:
             result = await self.client.get_job(job_id)
@@ -209,7 +216,11 @@ class V3Strategy(Strategy):
                 del self.tasks[job_id]
         loop = asyncio.get_running_loop()
         for job_id in wanted:
-            if job_id not in self.tasks and len(self.tasks) < poller.max_streams:
+            if (
+                job_id not in self.tasks
+                and len(self.tasks) < poller.max_streams
+                and poller.budget.take()  # opening a stream is a request too
+            ):
                 self.tasks[job_id] = loop.create_task(self._follow(job_id), name=f"stream {job_id}")
 
     async def close(self) -> None:
@@ -229,6 +240,7 @@ class V3Strategy(Strategy):
         try:
             while True:
                 retry_ms: int | None = None
+                pause = 0.0
                 try:
                     async for event, parser in self.client.stream_job(job_id, last_id):
                         last_id, retry_ms = parser.last_id, parser.retry_ms
@@ -249,11 +261,16 @@ class V3Strategy(Strategy):
                         update = body if status else {"logs": [body]}
                         self._merge_and_notify(job_id, update, confirms=status)
                         failures = 0
+                except RateLimitError as exc:  # making room: not the stream's failure
+                    pause = exc.retry_after or 1.0
                 except HedraError:
                     failures += 1
                 else:
                     failures += 1  # ended without done: cut short
                 self._open.discard(job_id)
+                if pause:
+                    await asyncio.sleep(pause)
+                    continue
                 if failures >= STREAM_ATTEMPTS:
                     self._gave_up.add(job_id)  # polling takes over
                     return

@@ -1,0 +1,212 @@
+"""The key's rate limit over a real loopback socket: the simulator enforces it for every client
+of the key, and the monitor keeps to its share so that the user's own programs are not
+refused because of it. Requests are counted per client (User-Agent) at the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from hedra_tui.api.errors import RateLimitError
+from hedra_tui.api.v2 import V2Client
+from hedra_tui.api.v3 import V3Client
+from hedra_tui.simulator.ratelimit import RateLimitSpec
+from hedra_tui.simulator.v3 import v3_credential
+from hedra_tui.state.budget import Budget
+from hedra_tui.state.poller import Poller
+from hedra_tui.state.store import Store
+
+SUBMITTER = "submitter/1.0"
+
+
+def _poller(sim: Any, client: V2Client | V3Client, budget: Budget | None, **kw: Any) -> Poller:
+    def clock() -> datetime:
+        return datetime.fromtimestamp(sim.world.now(), UTC)
+
+    return Poller(client, Store(clock=clock), clock=clock, credits_every=3600, budget=budget, **kw)
+
+
+def _v3(sim: Any) -> V3Client:
+    return V3Client(v3_credential(sim.api_key), sim.base_url + "/v3", timeout=5.0)
+
+
+async def _submitter(sim: Any, per_second: float, refused: list[int]) -> None:
+    """The user's own program: a steady reader of the same key, on a fixed schedule."""
+    headers = {
+        "Authorization": f"Key {v3_credential(sim.api_key)}",
+        "User-Agent": SUBMITTER,
+    }
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    async with httpx.AsyncClient(base_url=sim.base_url, headers=headers, timeout=5) as http:
+        for n in range(10**6):
+            await asyncio.sleep(max(0.0, start + n / per_second - loop.time()))
+            response = await http.get("/v3/jobs", params={"limit": 1})
+            if response.status_code == 429:
+                refused.append(n)
+
+
+@contextlib.asynccontextmanager
+async def _running(*coros: Any) -> AsyncIterator[None]:
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _monitor(poller: Poller) -> None:
+    try:
+        async for _ in poller.run(asyncio.Event()):
+            pass
+    finally:
+        await poller.close()
+
+
+def _monitor_name(windows: list[dict[str, Any]]) -> str:
+    names = {c for w in windows for c in (*w["requests"], *w["refused"])} - {SUBMITTER}
+    assert len(names) == 1, names
+    return names.pop()
+
+
+def test_the_simulator_says_the_keys_budget_and_refuses_past_it_with_retry_after(sim_factory):
+    sim = sim_factory(count=10, inflight=0, seed=3, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(3, 60.0))
+    v3_auth = {"Authorization": f"Key {v3_credential(sim.api_key)}"}
+    with httpx.Client(base_url=sim.base_url, timeout=5) as http:
+        first = http.get("/v3/jobs", headers=v3_auth)
+        assert first.status_code == 200
+        assert first.headers["x-ratelimit-limit"] == "3"
+        assert first.headers["x-ratelimit-remaining"] == "2"
+        reset = int(first.headers["x-ratelimit-reset"])
+        # v2 shares the key's limit (one key, one workspace)
+        assert http.get("/generations", headers={"X-API-Key": sim.api_key}).status_code == 200
+        assert http.get("/v3/balance", headers=v3_auth).status_code == 200
+        refused = http.get("/v3/jobs", headers=v3_auth)
+        assert refused.status_code == 429
+        body = refused.json()["error"]
+        assert body["code"] == "RESOURCE_EXHAUSTED" and body["retryable"] is True
+        retry = int(refused.headers["retry-after"])
+        assert 1 <= retry <= 60 and body["retry_after"] == retry
+        assert refused.headers["x-ratelimit-remaining"] == "0"
+        assert int(refused.headers["x-ratelimit-reset"]) == reset
+        v2 = http.get("/generations", headers={"X-API-Key": sim.api_key})
+        assert v2.status_code == 429 and v2.json()["detail"].startswith("Request rate limit")
+        # a wrong key is not the key's request: 401, not counted, not refused
+        assert http.get("/v3/jobs", headers={"Authorization": "Key x:y"}).status_code == 401
+    # the v2 spec names no X-RateLimit-* headers: the simulator can leave them out there
+    sim.limiter.configure(RateLimitSpec(100, 60.0), headers="v3")
+    with httpx.Client(base_url=sim.base_url, timeout=5) as http:
+        v2 = http.get("/generations", headers={"X-API-Key": sim.api_key})
+        assert v2.status_code == 200 and "x-ratelimit-limit" not in v2.headers
+        assert "x-ratelimit-limit" in http.get("/v3/jobs", headers=v3_auth).headers
+
+
+async def test_the_client_reads_the_rate_limit_headers_of_every_answer(sim_factory):
+    sim = sim_factory(count=10, inflight=0, seed=3, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(50, 60.0))
+    async with _v3(sim) as client:
+        await client.list_jobs(limit=1)
+        await client.get_balance()
+        limit = client.core.meter.limit
+        assert limit is not None and limit.limit == 50 and limit.remaining == 48
+        assert limit.reset_at is not None
+        assert 0 < limit.reset_at - datetime.now(UTC).timestamp() <= 61
+
+
+async def test_a_submitter_sharing_the_key_is_never_refused_because_of_the_monitor(sim_factory):
+    # 100 requests per 4 s window for the key; the user's program reads at 20/s (80 % of it);
+    # the monitor follows 20 jobs in flight, asking to poll every 0.5 s (~30 requests/s
+    # without a budget), with the default share of 10 %
+    sim = sim_factory(count=200, inflight=20, seed=4, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(100, 4.0))
+    refused: list[int] = []
+    async with _v3(sim) as client:
+        poller = _poller(sim, client, Budget(0.10, 60), interval=0.5)
+        async with _running(_submitter(sim, 20.0, refused), _monitor(poller)):
+            await asyncio.sleep(10)
+        assert poller.budget.slowed  # it polls less, and reads less, than asked
+    windows = sim.limiter.as_json()["windows"]
+    monitor = _monitor_name(windows)
+    assert refused == [] and sim.limiter.refused[SUBMITTER] == 0
+    assert sim.limiter.refused[monitor] == 0  # it never even met the limit
+    mine = [w["requests"].get(monitor, 0) for w in windows]
+    assert max(mine) <= 10  # its share of every window
+    assert sum(mine) >= 10  # and it did keep watching
+    assert all(w["requests"].get(SUBMITTER, 0) >= 70 for w in windows[1:-1])
+
+
+async def test_without_a_budget_the_monitor_crowds_the_submitter_out(sim_factory):
+    """The control for the test above: the same load with no budget gets the user refused."""
+    sim = sim_factory(count=200, inflight=20, seed=4, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(100, 4.0))
+    refused: list[int] = []
+    async with _v3(sim) as client:
+        poller = _poller(sim, client, None, interval=0.5)
+        async with _running(_submitter(sim, 20.0, refused), _monitor(poller)):
+            await asyncio.sleep(4)
+    assert refused and sim.limiter.refused[SUBMITTER] > 0
+
+
+async def test_without_a_stated_limit_the_cap_per_minute_holds(sim_factory):
+    # v2 answers carry no X-RateLimit-* here: the monitor keeps to its cap (12 a minute)
+    sim = sim_factory(count=300, inflight=150, seed=5, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(10_000, 60.0), headers="v3")
+    async with V2Client(sim.api_key, sim.base_url, timeout=5.0) as client:
+        budget = Budget(0.10, 12)
+        poller = _poller(sim, client, budget, interval=0.5)
+        async with _running(_monitor(poller)):
+            await asyncio.sleep(6)
+        assert client.core.meter.limit is None  # nothing was said about the limit
+        spent = sim.limiter.as_json()["requests"]
+        assert 2 <= sum(spent.values()) <= 12
+        usage = budget.usage()
+        assert usage is not None and usage.cap == 12 and usage.slowed
+        # without a budget the same monitor asks ~3 requests a cycle, 2 cycles a second
+        free = _poller(sim, client, None, interval=0.5)
+        sim.limiter.reset_counts()
+        async with _running(_monitor(free)):
+            await asyncio.sleep(2)
+        assert sum(sim.limiter.as_json()["requests"].values()) > 12
+
+
+async def test_after_a_429_the_monitor_waits_out_retry_after_and_says_it_makes_room(
+    sim_factory,
+):
+    sim = sim_factory(count=50, inflight=5, seed=6, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(40, 6.0))
+    async with _v3(sim) as client:
+        poller = _poller(sim, client, Budget(1.0, 600), max_streams=0)
+        await poller.cycle()
+        assert poller.health.error is None
+        # the user's program spends the rest of the window
+        refused: list[int] = []
+        async with _running(_submitter(sim, 200.0, refused)):
+            while not refused:
+                await asyncio.sleep(0.01)
+        left = poller.budget.meter.limit
+        assert left is not None
+        report = await poller.cycle()
+        assert isinstance(report.error, RateLimitError)
+        assert "making room" in (poller.health.error or "")
+        wait = poller.next_delay()
+        assert 0 < wait <= 6.5
+        served = sim.limiter.requests[_monitor_name(sim.limiter.as_json()["windows"])]
+        # until Retry-After has passed nothing more is sent, whatever asks (a refresh, a ping)
+        again = await poller.cycle()
+        assert isinstance(again.error, RateLimitError) and again.error.sent is False
+        with pytest.raises(RateLimitError):
+            await client.ping()
+        assert sim.limiter.requests[_monitor_name(sim.limiter.as_json()["windows"])] == served
+        await asyncio.sleep(math.ceil(wait))
+        report = await poller.cycle()
+        assert report.error is None and poller.health.error is None
