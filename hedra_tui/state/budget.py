@@ -78,12 +78,14 @@ class _Window:
     reset_in: float | None  # seconds until the stated window rolls (None: a sliding minute)
 
 
+REFUSED_WORDS = "the API key's rate limit is reached (429): making room for your other requests"
+SHARE_WORDS = "making room: the monitor's share of the key's rate limit is used up"
+
+
 def failure_words(exc: HedraError) -> str:
     """The banner's words for a failed cycle: a 429 says the monitor is making room."""
-    if not isinstance(exc, RateLimitError):
-        return exc.message
-    if exc.sent:
-        return "the API key's rate limit is reached (429): making room for your other requests"
+    if isinstance(exc, RateLimitError) and exc.sent:
+        return REFUSED_WORDS
     return exc.message
 
 
@@ -263,20 +265,13 @@ class Budget:
         """Called before each request is sent: raise to hold it back (never sent)."""
         blocked = self.meter.blocked_for()
         if blocked is not None:
-            raise RateLimitError(
-                f"making room: the API asked for a pause (429), {math.ceil(blocked)} s more",
-                retry_after=blocked,
-                sent=False,
-            )
+            raise RateLimitError(REFUSED_WORDS, retry_after=blocked, sent=False)
         if _asked.get():
             return
         window = self._window()
         if window.left <= 0:
-            raise RateLimitError(
-                "making room: the monitor's share of the key's rate limit is used up",
-                retry_after=max(self._room_in(window, 1), 1.0),
-                sent=False,
-            )
+            wait = max(self._room_in(window, 1), 1.0)
+            raise RateLimitError(SHARE_WORDS, retry_after=wait, sent=False)
 
     # -- what the header shows ---------------------------------------------------------------
 
