@@ -280,9 +280,7 @@ def test_hedra_timeout_secs_in_dotenv_is_named_and_a_bad_one_says_where(isolated
         load_settings()
 
 
-def test_the_request_budget_settings_take_a_share_as_a_fraction_or_a_percent(
-    isolated, monkeypatch
-):
+def test_the_request_budget_settings_take_a_share_as_a_fraction_or_a_percent(isolated, monkeypatch):
     s = load_settings()
     assert s.rate_share == 0.10 and s.rate_cap == 60
     monkeypatch.setenv("HEDRA_RATE_SHARE", "25%")
