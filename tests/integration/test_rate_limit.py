@@ -210,3 +210,13 @@ async def test_after_a_429_the_monitor_waits_out_retry_after_and_says_it_makes_r
         await asyncio.sleep(math.ceil(wait))
         report = await poller.cycle()
         assert report.error is None and poller.health.error is None
+
+
+def test_the_rate_limit_flag_reads_n_per_window_or_off():
+    assert RateLimitSpec.parse("600/60s") == RateLimitSpec(600, 60.0)
+    assert RateLimitSpec.parse("100/5") == RateLimitSpec(100, 5.0)
+    assert RateLimitSpec.parse("600/1m") == RateLimitSpec(600, 60.0)
+    assert RateLimitSpec.parse("off") is None
+    for bad in ("fast", "0/60s", "10/0s"):
+        with pytest.raises(ValueError):
+            RateLimitSpec.parse(bad)
