@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from rich.text import Text
 
 from hedra_tui.state.budget import Usage
+from hedra_tui.ui.fitline import Piece, fit_line
 from hedra_tui.ui.widgets.status import budget_piece, share_text, status_line
 
 from .test_status_line import PALETTE, WIDTHS, header_pieces, tokens
@@ -18,7 +20,7 @@ CAP = Usage(24, None, None, 60, False)
 CAP_SLOWED = Usage(60, None, None, 60, True)
 
 
-def _line(width: int, usage: Usage, **over: object) -> str:
+def _line(width: int, usage: Usage | None, **over: object) -> str:
     state, counts, money = header_pieces(
         loading=("", ""), stalled=0, unseen=0, unreadable=0, **over
     )
@@ -57,11 +59,24 @@ def test_the_request_piece_by_width(usage, width, expected):
     assert expected in _line(width, usage, counts=COUNTS, api="v3", credits="$249.50")
 
 
-def test_a_piece_that_is_only_informative_gives_way_before_the_counts_shorten():
-    # at 100 columns the status words shorten: the share has gone by then ...
-    line = _line(100, SHARE, counts=COUNTS, api="v3", credits="$249.50")
-    assert "req" not in line and "12 proc" in line
-    # ... but a monitor slowed down by its budget says so down to 60 columns
+def test_the_share_shows_where_it_fits_but_never_makes_the_counts_shorten():
+    over = {"counts": COUNTS, "api": "v3", "credits": "$249.50"}
+    shown = []
+    for width in range(40, 201):
+        alone = _line(width, None, **over)
+        line = _line(width, SHARE, **over)
+        if "4% of key limit" in line or "req 4%" in line:
+            shown.append(width)
+        if "processing" in alone:
+            continue  # wide enough for every word: the share shortens first there
+        # take the share out, and the line is the line without it, word for word
+        rest = [w for w in line.split() if w not in ("req", "4%")]
+        assert rest == alone.split(), (width, line, alone)
+    assert 100 in shown and 120 in shown  # where the status words are short, it has room
+    assert 50 not in shown and 80 not in shown  # where it has none, it gives way
+
+
+def test_a_monitor_slowed_by_its_budget_says_so_down_to_60_columns():
     assert "req 10%" in _line(60, SHARE_SLOWED, counts=COUNTS, api="v3", credits="$249.50")
 
 
@@ -73,3 +88,12 @@ def test_a_share_under_one_percent_is_not_shown_as_zero():
     assert share_text(0.004) == "<1%"
     assert share_text(0.0) == "0%"
     assert share_text(0.104) == "10%"
+
+
+def test_a_yielding_piece_is_left_out_rather_than_the_others_shortened():
+    words = Piece((Text("alpha beta"), Text("ab")), (1,))
+    note = Piece((Text("note"),), right=True, yields_from=0)
+    assert fit_line([words, note], 16).plain == "alpha beta  note"
+    assert fit_line([words, note], 12).plain == "alpha beta"  # not "ab" to make room
+    firm = Piece((Text("note"),), right=True)
+    assert fit_line([words, firm], 12).plain == "ab      note"

@@ -285,8 +285,9 @@ def share_text(share: float) -> str:
 
 def budget_piece(usage: Usage | None, palette: Palette) -> Piece | None:
     """The monitor's requests against the key's rate limit: ``requests 4% of key limit``
-    (the server states its limit), else ``requests 12/min (cap 60)``. It shortens first and
-    drops early, unless the monitor slowed down to stay inside its share: then it stays
+    (the server states its limit), else ``requests 12/min (cap 60)``. It shortens first, and
+    once the status words would shorten it is shown only where it fits (never making the
+    counts shorten), unless the monitor slowed down to stay inside its share: then it stays
     longer, says so, and is drawn as a warning."""
     if usage is None:
         return None
@@ -305,7 +306,8 @@ def budget_piece(usage: Usage | None, palette: Palette) -> Piece | None:
     forms = (_t(long, style), _t(medium, style), _t(short, style), Text())
     if usage.slowed:
         return Piece(forms, (MONEY_SHORT, WORDS_SHORT, MONEY_DROP), keep=3, right=True)
-    return Piece(forms, (MONEY_SHORT, LOADING_SHORT, WORDS_SHORT), keep=0, right=True)
+    plain = (_t(long, style), _t(short, style))
+    return Piece(plain, (MONEY_SHORT,), keep=0, right=True, yields_from=WORDS_SHORT)
 
 
 def status_line(
