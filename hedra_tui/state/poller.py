@@ -348,8 +348,10 @@ class Poller:
         now = self.clock()
         await self._load_models_once()
         fresh = await self._refresh_top(report)
-        await self.strategy.refresh_in_flight(fresh, report)
+        # before the jobs in flight: a short budget, which they would spend to the last
+        # request, still reads the balance (one request a minute)
         await self._refresh_balance(now, report)
+        await self.strategy.refresh_in_flight(fresh, report)
         self.strategy.after_cycle()
 
     async def _refresh_balance(self, now: datetime, report: CycleReport) -> None:

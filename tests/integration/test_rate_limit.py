@@ -171,11 +171,12 @@ async def test_without_a_stated_limit_the_cap_per_minute_holds(sim_factory):
         assert 2 <= sum(spent.values()) <= 12
         usage = budget.usage()
         assert usage is not None and usage.cap == 12 and usage.slowed
-        # without a budget the same monitor asks ~3 requests a cycle, 2 cycles a second
+        # without a budget the same monitor asks ~3 requests a cycle, 2 cycles a second: in
+        # 4 s (fewer than the 6 above) it asks more than the cap allows in a minute
         free = _poller(sim, client, None, interval=0.5)
         sim.limiter.reset_counts()
         async with _running(_monitor(free)):
-            await asyncio.sleep(2)
+            await asyncio.sleep(4)
         assert sum(sim.limiter.as_json()["requests"].values()) > 12
 
 
@@ -220,3 +221,42 @@ def test_the_rate_limit_flag_reads_n_per_window_or_off():
     for bad in ("fast", "0/60s", "10/0s"):
         with pytest.raises(ValueError):
             RateLimitSpec.parse(bad)
+
+
+async def test_a_short_budget_spent_on_many_jobs_still_reads_the_balance(sim_factory):
+    # 100 jobs in flight want a status read each cycle, far more than the 10 a window
+    # allows: the balance is read before them, so the header has it from the first cycle
+    sim = sim_factory(count=300, inflight=100, seed=7, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(100, 10.0))
+    async with _v3(sim) as client:
+        poller = _poller(sim, client, Budget(0.10, 60), interval=0.5, max_streams=0)
+        report = await poller.cycle()
+        assert report.error is None and poller.balance is not None
+        assert client.core.stats.by_endpoint["/jobs/{id}/status"] < 100  # it was short
+    windows = sim.limiter.as_json()["windows"]
+    assert sum(w["requests"][_monitor_name(windows)] for w in windows) <= 10
+
+
+async def test_a_short_budget_opens_its_streams_first_and_keeps_them_as_jobs_arrive(sim_factory):
+    # a stream costs one request for the job's whole run, a poll one a cycle: with 100 in
+    # flight and 10 requests a window, the streams are opened before the polls take it all
+    sim = sim_factory(count=300, inflight=100, seed=7, arrivals=False)
+    sim.limiter.configure(RateLimitSpec(100, 4.0))
+    async with _v3(sim) as client:
+        poller = _poller(sim, client, Budget(0.10, 60), interval=0.5, max_streams=4)
+        try:
+            await poller.cycle()
+            followed = set(poller.strategy.streams)
+            assert len(followed) == 4
+            # newer jobs arrive: a job already followed keeps its stream (no new request)
+            arrived = set(sim.world.add_inflight(3))
+            limit = client.core.meter.limit
+            assert limit is not None and limit.reset_at is not None
+            await asyncio.sleep(limit.reset_at - datetime.now(UTC).timestamp() + 0.2)
+            report = await poller.cycle()  # in the next window
+            assert report.error is None
+            assert {j for j in poller.store.in_flight_ids() if j.removeprefix("job_") in arrived}
+            still = followed & set(poller.store.in_flight_ids())
+            assert still and still <= set(poller.strategy.streams)
+        finally:
+            await poller.close()

@@ -76,7 +76,10 @@ class V3Strategy(Strategy):
 
     async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
         """Status polls for the jobs in flight no stream follows (a list page has no
-        progress, so ``fresh`` spares none), then the details not read yet."""
+        progress, so ``fresh`` spares none), then the details not read yet. Streams are
+        opened first: one costs a request for the job's whole run, where polling costs one
+        a cycle, so a short budget goes to them before the polls."""
+        self.manage_streams()
         streamed = set(self.tasks)
         polled = [i for i in self.poller.store.in_flight_ids() if i not in streamed]
         # a short budget reads the jobs on screen first (their details before the progress
@@ -174,8 +177,8 @@ class V3Strategy(Strategy):
             if row is None or job_id in self._hydrated or job_id in seen:
                 continue
             seen.add(job_id)
-            if row.in_flight and job_id in self.tasks:
-                continue
+            # a stream says the status and the log, not the prompt: a job followed live is
+            # read once too (its streams open before this, in the same cycle)
             picked.append(job_id)
 
         async def one(job_id: str) -> None:
@@ -191,13 +194,16 @@ class V3Strategy(Strategy):
     # -- streams ------------------------------------------------------------------------
 
     def wanted_streams(self) -> list[str]:
-        """Jobs to follow live, most important first: highlighted, watched, newest in flight."""
+        """Jobs to follow live, most important first: highlighted, watched, those already
+        followed (a stream is paid for once: a new arrival does not take its place), then
+        the newest in flight."""
         poller, store = self.poller, self.poller.store
         in_flight = store.in_flight_ids()
         order: list[str] = []
         if poller.focus is not None and poller.focus in set(in_flight):
             order.append(poller.focus)
         order += [i for i in in_flight if i in store.watched and i not in order]
+        order += [i for i in in_flight if i in self.tasks and i not in order]
         order += [i for i in in_flight if i not in order]
         return [i for i in order if i not in self._gave_up][: poller.max_streams]
 
