@@ -2,17 +2,20 @@
 
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
 machine and data: a per-job status poller, Textual's DataTable, and a DataTable monitor
-(``benchmarks/naive_monitor.py``) run as a real process in a pty. Takes ~10 minutes.
+(``benchmarks/naive_monitor.py``) run as a real process in a pty; and the poller with and
+without its request budget (``rate_budget.py``). Takes ~20 minutes.
 ``--quick`` skips the 100,000-generation runs.
 """
 
 import sys
 
-from . import list_vs_datatable, requests_per_cycle, scale, terminal
+from . import list_vs_datatable, rate_budget, requests_per_cycle, scale, terminal
 
 quick = "--quick" in sys.argv
 rows: list[tuple[str, float, float, str]] = []
 rows += requests_per_cycle.main()
+print()
+rows += rate_budget.main(quick)
 print()
 rows += list_vs_datatable.main(5_000 if quick else 100_000)
 print()
