@@ -247,9 +247,9 @@ def main(quick: bool = False) -> list[tuple[str, float, float, str]]:
         )
         if n == 100:
             name = f"requests a minute, {n} in flight, {api}"
-            rows.append((f"{name} (naive poller)", ours, naive, ""))
+            rows.append((f"{name} (vs naive)", ours, naive, ""))
             if api == "v3":
-                rows.append((f"{name} (ours without the budget)", ours, none, ""))
+                rows.append((f"{name} (vs no budget)", ours, none, ""))
     by_kind, seconds = result["refusals"]
     print(
         f"\na program reading at {SUBMITTER_SHARE:.0%} of the key ({KEY_LIMIT}) beside a v3 "
@@ -263,9 +263,9 @@ def main(quick: bool = False) -> list[tuple[str, float, float, str]]:
             f"  {kind:>9}: the program refused {refused:>4} of {served + refused:>4} "
             f"({per_minute[kind]:.0f} a minute); the monitor sent {sent}, refused {theirs}"
         )
-    name = "refusals a minute of a program at 85 % of the key, beside it, v3"
-    rows.append((f"{name} (naive poller)", per_minute["budget"], per_minute["naive"], ""))
-    rows.append((f"{name} (ours without)", per_minute["budget"], per_minute["none"], ""))
+    name = "a program at 85% of the key: refused/min, v3"
+    rows.append((f"{name} (vs naive)", per_minute["budget"], per_minute["naive"], ""))
+    rows.append((f"{name} (vs no budget)", per_minute["budget"], per_minute["none"], ""))
     return rows
 
 
