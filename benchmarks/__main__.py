@@ -2,19 +2,30 @@
 
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
 machine and data: a per-job status poller (v2 and v3), Textual's DataTable, and a DataTable
-monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty. Takes ~10 minutes.
+monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty; and the poller with
+and without its request budget (``rate_budget.py``). Takes ~20 minutes.
 ``--quick`` skips the 100,000-generation runs (scale, ``L``).
 """
 
 import sys
 
-from . import list_vs_datatable, load_all, requests_per_cycle, scale, terminal, v3_requests
+from . import (
+    list_vs_datatable,
+    load_all,
+    rate_budget,
+    requests_per_cycle,
+    scale,
+    terminal,
+    v3_requests,
+)
 
 quick = "--quick" in sys.argv
 rows: list[tuple[str, float, float, str]] = []
 rows += requests_per_cycle.main()
 print()
 rows += v3_requests.main()
+print()
+rows += rate_budget.main(quick)
 print()
 rows += list_vs_datatable.main(5_000 if quick else 100_000)
 print()

@@ -125,6 +125,18 @@ class Settings(BaseSettings):
     columns: list[str] | None = Field(
         default=None, description="list columns in order (C in the monitor chooses and saves)"
     )
+    rate_share: float = Field(
+        default=0.10,
+        gt=0,
+        le=1,
+        description="share of the key's stated rate limit the monitor may use (0.1 or 10%)",
+    )
+    rate_cap: int = Field(
+        default=60,
+        ge=1,
+        le=100_000,
+        description="requests a minute the monitor may use where the API states no limit",
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod
@@ -143,6 +155,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown filter {unknown[0]!r}; {hint}known: {', '.join(sorted(FILTER_NAMES))}"
             )
+        return value
+
+    @field_validator("rate_share", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> Any:
+        """``10%`` (a flag, a variable or the file) is 0.10."""
+        if isinstance(value, str) and value.strip().endswith("%"):
+            try:
+                return float(value.strip()[:-1]) / 100
+            except ValueError:
+                return value
         return value
 
     @field_validator("base_url")

@@ -1,5 +1,6 @@
 """The transport core every backend is composed over: one httpx client, the retry loop, the
-mapping of HTTP failures onto the typed errors (``errors.py``), and request accounting.
+mapping of HTTP failures onto the typed errors (``errors.py``), request accounting, and what
+the server says about the key's rate limit (``X-RateLimit-*``, Retry-After: :class:`RateMeter`).
 
 Backends (``api/v2``, ``api/v3``) hold an :class:`APICore` and add their endpoints on top of
 it, as the anthropic SDK composes resources over one client; none subclasses another.
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,6 +47,12 @@ Json: TypeAlias = Any
 QueryValue: TypeAlias = str | int | float | Sequence[str] | None
 Query: TypeAlias = Mapping[str, QueryValue]
 
+# X-RateLimit-Reset is a Unix epoch second (the v3 spec); a smaller number is read as seconds
+# from now, as some servers (and the IETF RateLimit header draft) send it
+EPOCH_FLOOR = 1_000_000_000
+SENT_KEPT = 3600.0  # seconds of send times kept: the longest window a budget counts over
+LONGEST_WINDOW = 3600.0  # a Reset that moves on by more than this is not one window
+
 
 @dataclass
 class ClientStats:
@@ -53,6 +61,135 @@ class ClientStats:
     requests: int = 0
     by_endpoint: Counter[str] = field(default_factory=Counter)
     ids_requested: int = 0
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The key's request budget as the server last stated it (``X-RateLimit-*`` headers)."""
+
+    limit: int | None  # requests per window, for every client of the key together
+    remaining: int | None  # left in the current window, for all of them
+    reset_at: float | None  # wall clock (epoch seconds): the current window ends then
+    window: float | None  # seconds per window, once its Reset was seen to move on
+    since: float  # monotonic: requests sent from then on count in this window (-inf: all)
+    remaining_at: float = -math.inf  # monotonic: when the request that said ``remaining`` left
+
+
+def _header_number(headers: Mapping[str, str], *names: str) -> float | None:
+    for name in names:
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            number = float(value.strip())
+        except ValueError:
+            continue
+        if math.isfinite(number) and number >= 0:
+            return number
+    return None
+
+
+class RateMeter:
+    """This client's view of the key's rate limit: when it sent each request, what the
+    server's rate-limit headers said (on any response that has them), and until when a 429
+    asked it to wait. Reads and records only; a caller's budget decides what to do with it.
+    """
+
+    def __init__(
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.monotonic = monotonic
+        self.wall = wall
+        self.sent: deque[float] = deque()  # monotonic send times, oldest first
+        self.total = 0  # requests sent so far
+        self.limit: RateLimit | None = None
+        self.blocked_until: float | None = None  # monotonic: a 429's Retry-After ends then
+        self.refused = 0  # 429 answers received
+
+    def note_sent(self) -> float:
+        """A request is going out now; returns its send time (monotonic)."""
+        now = self.monotonic()
+        self.total += 1
+        sent = self.sent
+        sent.append(now)
+        while sent[0] < now - SENT_KEPT:
+            sent.popleft()
+        return now
+
+    def count_since(self, since: float) -> int:
+        """Requests sent at or after ``since`` (monotonic)."""
+        count = 0
+        for when in reversed(self.sent):
+            if when < since:
+                break
+            count += 1
+        return count
+
+    def blocked_for(self) -> float | None:
+        """Seconds still to wait after a 429 (None: nothing to wait for)."""
+        if self.blocked_until is None:
+            return None
+        left = self.blocked_until - self.monotonic()
+        if left <= 0:
+            self.blocked_until = None
+            return None
+        return left
+
+    def note_response(
+        self, status: int, headers: Mapping[str, str], sent_at: float, retry_after: float | None
+    ) -> None:
+        """Read the rate-limit headers of a response to a request sent at ``sent_at``."""
+        if status == 429:
+            self.refused += 1
+        limit = _header_number(headers, "x-ratelimit-limit", "ratelimit-limit")
+        remaining = _header_number(headers, "x-ratelimit-remaining", "ratelimit-remaining")
+        reset = _header_number(headers, "x-ratelimit-reset", "ratelimit-reset")
+        now_wall = self.wall()
+        if reset is not None and reset < EPOCH_FLOOR:
+            reset += now_wall  # seconds from now
+        if limit is not None or remaining is not None or reset is not None:
+            self._note_window(limit, remaining, reset, sent_at)
+        if status != 429:
+            return
+        wait = retry_after
+        if wait is None and reset is not None:
+            wait = max(reset - now_wall, 0.0)
+        if wait:
+            until = self.monotonic() + wait
+            self.blocked_until = max(self.blocked_until or until, until)
+
+    def _note_window(
+        self, limit: float | None, remaining: float | None, reset: float | None, sent_at: float
+    ) -> None:
+        old = self.limit
+        count = None if limit is None else int(limit)
+        left = None if remaining is None else int(remaining)
+        if old is None or old.reset_at is None or reset is None:
+            since = old.since if old is not None else -math.inf
+            self.limit = RateLimit(count, left, reset, None, since, sent_at)
+            return
+        if reset < old.reset_at - 0.5:
+            return  # a late answer from a window that has ended: old news
+        if reset > old.reset_at + 0.5:  # the window rolled over: count afresh from this request
+            moved = reset - old.reset_at
+            window = old.window
+            if moved <= LONGEST_WINDOW:
+                window = moved if window is None else min(window, moved)
+            self.limit = RateLimit(count, left, reset, window, sent_at, sent_at)
+            return
+        # the same window: answers may arrive out of order, and what is left only shrinks
+        if left is None or (old.remaining is not None and old.remaining <= left):
+            left, sent_at = old.remaining, old.remaining_at
+        self.limit = RateLimit(
+            count if count is not None else old.limit,
+            left,
+            old.reset_at,
+            old.window,
+            old.since,
+            sent_at,
+        )
 
 
 def _detail(response: httpx.Response) -> str | None:
@@ -122,6 +259,12 @@ class APICore:
     ``max_inline_wait`` is not slept through here but raised, so the caller can wait
     without holding a request open. ``auth`` holds the headers that carry the key; they
     are never shown (``repr`` names only the base URL).
+
+    ``meter`` reads the rate-limit headers of every response. A caller that keeps a request
+    budget sets ``admission`` (called before each request is sent; it raises a
+    :class:`RateLimitError` with ``sent=False`` to hold the request back) and may set
+    ``retry_rate_limited`` False, so that a 429 is raised at once for it to wait between
+    its own cycles instead of inside one.
     """
 
     def __init__(
@@ -142,6 +285,9 @@ class APICore:
         self.max_retries = max_retries
         self.max_inline_wait = max_inline_wait
         self.stats = ClientStats()
+        self.meter = RateMeter()
+        self.admission: Callable[[], None] | None = None
+        self.retry_rate_limited = True
         self.sent = 0  # requests sent so far (each attempt counts); numbers the requests
         self._waiting: dict[int, float] = {}  # request number -> when it was sent (monotonic)
         self._sleep = sleep
@@ -164,9 +310,22 @@ class APICore:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    def count(self, endpoint: str) -> None:
+    def count(self, endpoint: str) -> float:
+        """Count a request about to be sent; returns its send time (monotonic)."""
         self.stats.requests += 1
         self.stats.by_endpoint[endpoint] += 1
+        return self.meter.note_sent()
+
+    def _admit(self) -> None:
+        """Let the caller's budget hold the request back (it raises; see ``admission``)."""
+        if self.admission is not None:
+            self.admission()
+
+    def _note(self, response: httpx.Response, sent_at: float) -> None:
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+        self.meter.note_response(response.status_code, response.headers, sent_at, retry_after)
 
     async def get_json(self, path: str, endpoint: str, params: Query | None = None) -> Json:
         """``GET path``, retried on transient errors; the decoded JSON body."""
@@ -177,7 +336,11 @@ class APICore:
             except HedraError as exc:
                 if not exc.transient or attempt >= self.max_retries:
                     raise
-                retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
+                retry_after = None
+                if isinstance(exc, RateLimitError):
+                    if not self.retry_rate_limited:
+                        raise
+                    retry_after = exc.retry_after
                 if retry_after is not None and retry_after > self.max_inline_wait:
                     raise
                 await self._sleep(backoff_delay(attempt, retry_after=retry_after, rng=self._rng))
@@ -185,7 +348,8 @@ class APICore:
 
     async def get_once(self, path: str, endpoint: str, params: Query | None = None) -> Json:
         """One attempt at ``GET path``, never retried."""
-        self.count(endpoint)
+        self._admit()
+        sent_at = self.count(endpoint)
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         self.sent += 1
         number = self.sent
@@ -199,6 +363,7 @@ class APICore:
             raise APIConnectionError(f"cannot reach the API ({reason})") from exc
         finally:
             del self._waiting[number]
+        self._note(response, sent_at)
         if not response.is_success:
             raise status_error(response)
         content = response.content
@@ -216,9 +381,11 @@ class APICore:
     ) -> AsyncIterator[httpx.Response]:
         """A streamed ``GET path`` whose status was checked: a non-2xx answer raises its
         typed error. Streams are counted in ``stats``, not in the requests waiting."""
-        self.count(endpoint)
+        self._admit()
+        sent_at = self.count(endpoint)
         timeout = httpx.Timeout(self.http.timeout.connect, read=read_timeout)
         async with self.http.stream("GET", path, headers=dict(headers), timeout=timeout) as resp:
+            self._note(resp, sent_at)
             if not resp.is_success:
                 await resp.aread()
                 raise status_error(resp)

@@ -11,7 +11,9 @@
     │   ├── PermissionDeniedError   403: the key may not do this
     │   ├── NotFoundError           404
     │   ├── ValidationFailedError   400/422: the request was refused as invalid
-    │   ├── RateLimitError          429, with ``retry_after`` seconds when the server said
+    │   ├── RateLimitError          429, with ``retry_after`` seconds when the server said;
+    │   │                           ``sent`` False: held back here, never sent (a 429 still
+    │   │                           being waited out, or the caller's own request budget)
     │   └── ServerError             5xx (an HTML error page from a proxy included)
     └── PayloadError                2xx, but the body is not the JSON shape we expect
 
@@ -97,7 +99,11 @@ class ValidationFailedError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests; ``retry_after`` is the server's hint in seconds."""
+    """429: too many requests; ``retry_after`` is the server's hint in seconds.
+
+    ``sent`` is False when the request never left: the client held it back because a 429's
+    Retry-After is not over yet, or because the caller's request budget is spent.
+    """
 
     transient = True
 
@@ -108,9 +114,11 @@ class RateLimitError(APIStatusError):
         status_code: int = 429,
         detail: str | None = None,
         retry_after: float | None = None,
+        sent: bool = True,
     ) -> None:
         super().__init__(message, status_code=status_code, detail=detail)
         self.retry_after = retry_after
+        self.sent = sent
 
     @property
     def short(self) -> str:

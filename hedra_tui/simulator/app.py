@@ -1,4 +1,5 @@
-"""The simulator's HTTP face: the v2 endpoints, the /_sim control endpoints, and faults."""
+"""The simulator's HTTP face: the v2 endpoints, the /_sim control endpoints, faults, and the
+key's request rate limit (``ratelimit.py``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import data, v3
 from .faults import FaultPlan
+from .ratelimit import RateLimiter, RateLimitSpec
 from .world import SimWorld
 
 ASSET_BYTES = 64 * 1024
@@ -77,8 +79,15 @@ def _parse_dt(text: str) -> float:
     return when.timestamp()
 
 
-def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -> ASGIApp:
-    """The ASGI app: Starlette routes wrapped in the auth/fault/stats middleware."""
+def create_app(
+    world: SimWorld,
+    api_key: str,
+    faults: FaultPlan,
+    stats: Stats,
+    limiter: RateLimiter | None = None,
+) -> ASGIApp:
+    """The ASGI app: Starlette routes wrapped in the auth/fault/stats/rate-limit middleware."""
+    limiter = limiter or RateLimiter()
 
     async def list_generations(request: Request) -> Response:
         q = request.query_params
@@ -167,7 +176,24 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         if request.method == "POST":
             stats.reset()
             view.reset_stream_stats()
-        return JSONResponse({**stats.as_json(), **view.stream_stats()})
+            limiter.reset_counts()
+        return JSONResponse(
+            {**stats.as_json(), **view.stream_stats(), "rate_limit": limiter.as_json()}
+        )
+
+    async def sim_rate_limit(request: Request) -> Response:
+        """``POST {"limit": "100/5s"}`` (or ``"off"``; ``"headers": "all"|"v3"``) sets the
+        key's limit and starts a fresh window; GET says it, with requests per client."""
+        if request.method == "POST":
+            body = await request.json()
+            headers = body.get("headers")
+            try:
+                if headers not in (None, "all", "v3"):
+                    raise ValueError(f"headers: {headers!r} is not all or v3")
+                limiter.configure(RateLimitSpec.parse(str(body.get("limit", "off"))), headers)
+            except ValueError as exc:
+                return JSONResponse({"detail": str(exc)}, status_code=400)
+        return JSONResponse(limiter.as_json())
 
     async def sim_advance(request: Request) -> Response:
         world.advance(float((await request.json()).get("seconds", 0)))
@@ -207,6 +233,7 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         Route("/_sim/latency", sim_latency, methods=["POST"]),
         Route("/_sim/stats", sim_stats, methods=["GET"]),
         Route("/_sim/stats/reset", sim_stats, methods=["POST"]),
+        Route("/_sim/rate-limit", sim_rate_limit, methods=["GET", "POST"]),
         Route("/_sim/advance", sim_advance, methods=["POST"]),
         Route("/_sim/generations", sim_inject, methods=["POST"]),
         Route("/_sim/inflight", sim_inflight, methods=["POST"]),
@@ -215,7 +242,7 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
     ]
     routes += v3.routes(view)
     inner = Starlette(routes=routes)
-    return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats)
+    return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats, limiter=limiter)
 
 
 _V3_CODES = {401: "UNAUTHORIZED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
@@ -258,13 +285,23 @@ async def _send_raw(
 
 
 class ApiMiddleware:
-    """Auth, statistics, latency and faults for the API paths (``/_sim/*`` is exempt)."""
+    """Auth, statistics, latency, faults and the key's rate limit for the API paths
+    (``/_sim/*`` is exempt)."""
 
-    def __init__(self, app: ASGIApp, *, api_key: str, faults: FaultPlan, stats: Stats) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        api_key: str,
+        faults: FaultPlan,
+        stats: Stats,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.app = app
         self.api_key = api_key
         self.faults = faults
         self.stats = stats
+        self.limiter = limiter or RateLimiter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/_sim/cut-assets/"):
@@ -309,7 +346,26 @@ class ApiMiddleware:
         elif headers.get(b"x-api-key", b"").decode("latin-1") != self.api_key:
             await _send_json(send, 401, {"detail": "Invalid or missing API key"})
             return
-        await self.app(scope, receive, send)
+        # the key is known: its rate limit applies, whichever client sends it
+        client = headers.get(b"user-agent", b"").decode("latin-1")[:80] or "unknown"
+        verdict = self.limiter.check(client, v3=scope["path"].startswith("/v3/"))
+        if not verdict.allowed:
+            detail = f"Request rate limit exceeded. Retry after {verdict.retry_after}s."
+            body = _error(scope, 429, detail)
+            if "error" in body:
+                body["error"]["retry_after"] = verdict.retry_after
+            await _send_json(send, 429, body, verdict.headers)
+            return
+        if not verdict.headers:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *verdict.headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
     async def _apply(
         self, fault: Any, scope: Scope, receive: Receive, send: Send, raw_send: Send

@@ -8,6 +8,7 @@ import sys
 
 from . import DEMO_API_KEY
 from .faults import MODES, parse_fault_flag
+from .ratelimit import DEFAULT_RATE_LIMIT, RateLimitSpec
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -36,6 +37,21 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
         default="v2",
         help="which API to print set-up for (both are served: v3 under /v3)",
     )
+    parser.add_argument(
+        "--rate-limit",
+        default=str(DEFAULT_RATE_LIMIT),
+        metavar="N/SECONDS",
+        help=(
+            "the key's request limit, shared by every client: N requests per window, "
+            f"e.g. 600/60s; off: none (default {DEFAULT_RATE_LIMIT}, never met)"
+        ),
+    )
+    parser.add_argument(
+        "--rate-headers",
+        choices=("all", "v3"),
+        default="all",
+        help="send X-RateLimit-* on both APIs, or only on v3 (the v2 spec names none)",
+    )
     parser.add_argument("--no-drift", action="store_true", help="strictly spec-shaped data only")
     parser.add_argument(
         "--public", action="store_true", help="allow binding a non-loopback address"
@@ -52,6 +68,11 @@ def run_sim(args: argparse.Namespace) -> int:
     if not 1 <= args.count + args.inflight <= 100_000 + 10_000:
         print("hedra-tui: error: --count must be between 0 and 100000", file=sys.stderr)
         return 2
+    try:
+        rate_limit = RateLimitSpec.parse(args.rate_limit)
+    except ValueError as exc:
+        print(f"hedra-tui: error: --rate-limit: {exc}", file=sys.stderr)
+        return 2
     print(f"hedra-tui sim: building {args.count:,} generations (seed {args.seed})…", flush=True)
     from .server import SimServer  # uvicorn and starlette: only when a simulator runs
 
@@ -65,6 +86,8 @@ def run_sim(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         latency=args.latency,
+        rate_limit=rate_limit,
+        rate_headers=args.rate_headers,
     )
     for spec in args.fault:
         try:

@@ -15,6 +15,7 @@ import uvicorn
 from . import DEMO_API_KEY
 from .app import Stats, create_app
 from .faults import FaultPlan
+from .ratelimit import DEFAULT_RATE_LIMIT, HeaderMode, RateLimiter, RateLimitSpec
 from .world import SimWorld
 
 
@@ -46,15 +47,20 @@ class SimServer:
         latency: float = 0.0,
         arrivals: bool = True,
         lazy: bool = False,
+        rate_limit: RateLimitSpec | None = DEFAULT_RATE_LIMIT,
+        rate_headers: HeaderMode = "all",
     ) -> None:
         """``lazy``: only bind the port (``base_url`` is known at once); the world, which
         takes seconds for 100,000 generations, is built by :meth:`start` or
-        :meth:`start_in_background`."""
+        :meth:`start_in_background`. ``rate_limit``: the key's requests per window, shared
+        by every client (None: no limit and no rate-limit headers); ``rate_headers``: send
+        the ``X-RateLimit-*`` headers on both APIs, or on v3 alone (``"v3"``)."""
         self.api_key = api_key
         self.host = host
         self.faults = FaultPlan()
         self.faults.latency = latency
         self.stats = Stats()
+        self.limiter = RateLimiter(rate_limit, headers=rate_headers)
         self._world_args: dict[str, Any] = dict(
             count=count,
             inflight=inflight,
@@ -83,7 +89,7 @@ class SimServer:
         self.world.base_url = self.base_url
         quiet_uvicorn()
         config = uvicorn.Config(
-            create_app(self.world, self.api_key, self.faults, self.stats),
+            create_app(self.world, self.api_key, self.faults, self.stats, self.limiter),
             log_level="critical",
             access_log=False,
             proxy_headers=False,

@@ -1,5 +1,6 @@
-"""The facts the header states: counts by status, jobs that look stalled, the balance, and what
-this session spent. Computed here, drawn by ``ui/widgets/status.py``; strings are safe."""
+"""The facts the header states: counts by status, jobs that look stalled, the balance, what
+this session spent, and the share of the key's rate limit in use. Computed here, drawn by
+``ui/widgets/status.py``; strings are safe."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 
 from ..api.backend import Balance
 from ..api.sanitize import display
+from .budget import Usage
 from .store import Store
 
 
@@ -35,6 +37,7 @@ class HeaderFacts:
     stalled: int  # jobs in flight that look stalled
     unreadable: int  # list items that could not be read
     money: Money | None
+    usage: Usage | None = None  # requests against the key's rate limit (None: no budget)
 
 
 def balance_text(balance: Balance, amount: float | None = None) -> str:
@@ -81,9 +84,13 @@ class Ledger:
 
 
 def header_facts(
-    store: Store, money: Money | None, now: datetime, stall_after: float
+    store: Store,
+    money: Money | None,
+    now: datetime,
+    stall_after: float,
+    usage: Usage | None = None,
 ) -> HeaderFacts:
     stalled = sum(
         1 for i in store.in_flight_ids() if store.is_stalled(store.rows[i], now, stall_after)
     )
-    return HeaderFacts(store.counts(), stalled, len(store.malformed), money)
+    return HeaderFacts(store.counts(), stalled, len(store.malformed), money, usage)

@@ -6,8 +6,10 @@ list (more pages only to fill a gap when many jobs arrived at once), lets the st
 the jobs in flight up to date (v2: one request per 100 through the ``ids`` filter, skipping
 those the top page returned; v3: the top pages, deep enough to hold every job in flight, are
 their status, a status poll goes to each job on screen no stream follows, and each job's
-details are read once), and reads the balance now and then. Finished jobs are never polled. Failures
-become state (``Health``), never exceptions for the caller.
+details are read once), and reads the balance now and then. Finished jobs are never polled.
+Failures become state (``Health``), never exceptions for the caller. A :class:`Budget` keeps
+it to its share of the key's rate limit: cycles wait for it, and after a 429 for its
+Retry-After.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError,
 from ..api.models import IN_FLIGHT_STATUSES, Generation
 from ..api.retry import RETRY_AFTER_CAP
 from ..api.v2 import IDS_PER_REQUEST
+from .budget import Budget, failure_words, user_asked
 from .derive import parse_time
 from .filters import ServerFilters
 from .health import ConnState, Health
@@ -115,8 +118,11 @@ class Poller:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         max_streams: int = MAX_STREAMS,
+        budget: Budget | None = None,
     ) -> None:
         self.backend = backend
+        # what it may spend of the key's rate limit (none given: no limit of its own)
+        self.budget = (budget or Budget()).attach(backend, interval)
         self.store = store
         self.interval = interval
         self.monotonic = monotonic  # durations: how long a request waits, when to retry
@@ -344,16 +350,19 @@ class Poller:
         now = self.clock()
         await self._load_models_once()
         fresh = await self._refresh_top(report)
-        await self.strategy.refresh_in_flight(fresh, report)
+        # before the jobs in flight: a short budget, which they would spend to the last
+        # request, still reads the balance (one request a minute)
         await self._refresh_balance(now, report)
+        await self.strategy.refresh_in_flight(fresh, report)
         self.strategy.after_cycle()
 
     async def _refresh_balance(self, now: datetime, report: CycleReport) -> None:
-        """The balance (credits or money), every ``credits_every`` seconds."""
+        """The balance (credits or money), every ``credits_every`` seconds (later, when the
+        budget has no room for it now)."""
         due = self._balance_at is None or (now - self._balance_at).total_seconds() >= (
             self.credits_every
         )
-        if not due:
+        if not due or not self.budget.allowance():
             return
         balance = await self.backend.get_balance()
         report.balance_changed = balance != self.balance
@@ -461,6 +470,7 @@ class Poller:
             return None
         return self._older, params
 
+    @user_asked  # counted against the budget, not held to it: the person asked for it
     async def load_older(self) -> CycleReport:
         """Load the next page of history below what is loaded (see :meth:`_older_start`).
 
@@ -554,6 +564,7 @@ class Poller:
             if fetch is not None:
                 await _discard(fetch)
 
+    @user_asked  # L: counted against the budget, not held to it (see load_older)
     async def _older_page(
         self, cursor: str | None, params: ListFilters
     ) -> tuple[Page, ListFilters]:
@@ -605,16 +616,17 @@ class Poller:
         self.health = replace(
             self.health,
             state=ConnState.AUTH_FAILED if auth else ConnState.RETRYING,
-            error=exc.message,
+            error=failure_words(exc),
             retry_in=failure_delay(exc, interval=self.interval, auth_retry=self.auth_retry),
             failures=self.health.failures + 1,
         )
 
     def next_delay(self) -> float:
-        """Seconds until the next cycle: the interval, or the backoff after a failure."""
+        """Seconds until the next cycle: the interval, or longer if the budget needs it, or
+        the backoff after a failure (a 429: its Retry-After)."""
         if self.health.retry_in is not None and self.health.failures:
             return self.health.retry_in
-        return self.interval
+        return max(self.interval, self.budget.pace(self.interval))
 
     async def run(self, wake: asyncio.Event) -> AsyncIterator[CycleReport]:
         """Poll forever: a cycle, its report, then sleep until the next is due or ``wake``

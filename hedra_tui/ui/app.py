@@ -32,6 +32,7 @@ from ..api.backend import Backend
 from ..api.errors import HedraError
 from ..api.sanitize import display
 from ..state.activity import activity
+from ..state.budget import Budget
 from ..state.errors_view import error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
@@ -60,6 +61,7 @@ from .widgets.status import (
     TextLine,
     activity_line,
     banner_line,
+    budget_piece,
     count_pieces,
     money_piece,
     state_piece,
@@ -111,6 +113,8 @@ class HedraApp(App[int]):
         on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
         warnings: Iterable[str] = (),
         loading: str = "loading…",
+        rate_share: float | None = None,
+        rate_cap: float | None = None,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -142,6 +146,8 @@ class HedraApp(App[int]):
             filters=filters,
             clock=clock,
             max_streams=max_streams,
+            # its share of the key's rate limit (neither given: no budget of its own)
+            budget=Budget(rate_share, rate_cap),
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
         self.assets = AssetActions(self)
@@ -400,7 +406,13 @@ class HedraApp(App[int]):
         mono = self.poller.monotonic()
         balance = self.poller.balance
         self.ledger.note(balance)
-        facts = header_facts(self.store, self.ledger.money(balance), now, self.stall_after)
+        facts = header_facts(
+            self.store,
+            self.ledger.money(balance),
+            now,
+            self.stall_after,
+            self.poller.budget.usage(),
+        )
         palette = self.palette
         state = state_piece(self.poller.health, self.poller.paused, palette, mono)
         loading = self._loading_label
@@ -415,9 +427,13 @@ class HedraApp(App[int]):
             unseen=self.unseen,
         )
         money = money_piece(facts.money, palette)
-        key = (state, tuple(counts), money)
+        budget = budget_piece(facts.usage, palette)
+        key = (state, tuple(counts), money, budget)
         self.query_one("#status", FitLine).set_line(
-            key, lambda width: status_line(width, state=state, counts=counts, money=money)
+            key,
+            lambda width: status_line(
+                width, state=state, counts=counts, money=money, budget=budget
+            ),
         )
         banner = self.query_one("#banner", FitLine)
         health, paused = self.poller.health, self.poller.paused

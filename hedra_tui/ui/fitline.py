@@ -3,8 +3,10 @@
 A line is a list of pieces, each with forms from longest to shortest (an empty form means
 the piece is gone) and the stages at which it moves to its next form. The fitter raises one
 global stage until the line fits, so every width shows a designed line; if even the last
-stage is too wide, whole pieces drop in order of ``keep`` (lowest first). Nothing is ever
-cut inside a word or a number, and pieces are always separated.
+stage is too wide, whole pieces drop in order of ``keep`` (lowest first). A piece that only
+informs can give way instead (``yields_from``): from that stage on it is shown where it fits
+and left out where it does not, so it never makes the others shorten. Nothing is ever cut
+inside a word or a number, and pieces are always separated.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Piece:
     stages: tuple[int, ...] = ()
     keep: int = 0
     right: bool = False  # right-aligned group (e.g. the balance)
+    yields_from: int | None = None
 
     def at(self, stage: int) -> Text:
         index = sum(1 for s in self.stages if stage >= s)
@@ -80,6 +83,11 @@ def fit_line(
         line = _compose(pieces, stage, width, gap)
         if line is not None:
             return line
+        firm = [p for p in pieces if p.yields_from is None or stage < p.yields_from]
+        if len(firm) < len(pieces):
+            line = _compose(firm, stage, width, gap)
+            if line is not None:
+                return line
     # still too wide: drop whole pieces, least important first
     gap = " " if tight_from is not None else sep
     kept = list(pieces)

@@ -196,8 +196,12 @@ def test_hedra_sdk_consumes_a_stream_to_done(sdk, v3sim, caplog):
         time.sleep(0.6)
         advance(v3sim, 3600)
 
-    threading.Thread(target=finish_soon, daemon=True).start()
-    frames = list(sdk.jobs.stream(running))
+    frames = []
+    for frame in sdk.jobs.stream(running):
+        if not frames:  # the job ends once the stream is under way (its first frame can
+            # take a second to come: a fixed delay from the start raced it)
+            threading.Thread(target=finish_soon, daemon=True).start()
+        frames.append(frame)
     statuses = [f.status for f in frames if hasattr(f, "status") and hasattr(f, "job_id")]
     assert statuses[0] == "IN_PROGRESS"
     assert statuses[-1] in ("COMPLETED", "FAILED")

@@ -278,3 +278,16 @@ def test_hedra_timeout_secs_in_dotenv_is_named_and_a_bad_one_says_where(isolated
     monkeypatch.setenv("HEDRA_TIMEOUT_SECS", "0")
     with pytest.raises(ConfigError, match=r"bad setting timeout \(env HEDRA_TIMEOUT_SECS\)"):
         load_settings()
+
+
+def test_the_request_budget_settings_take_a_share_as_a_fraction_or_a_percent(isolated, monkeypatch):
+    s = load_settings()
+    assert s.rate_share == 0.10 and s.rate_cap == 60
+    monkeypatch.setenv("HEDRA_RATE_SHARE", "25%")
+    assert load_settings().rate_share == 0.25
+    (isolated / "config.toml").write_text("rate_share = 0.05\nrate_cap = 120\n")
+    monkeypatch.delenv("HEDRA_RATE_SHARE")
+    assert (load_settings().rate_share, load_settings().rate_cap) == (0.05, 120)
+    monkeypatch.setenv("HEDRA_RATE_SHARE", "150%")
+    with pytest.raises(ConfigError, match="rate_share"):
+        load_settings()

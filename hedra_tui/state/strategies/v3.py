@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Collection, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ...api.backend import MAX_PAGE_SIZE
-from ...api.errors import HedraError, NotFoundError
+from ...api.errors import HedraError, NotFoundError, RateLimitError
 from ...api.models import Generation
 from ...api.retry import backoff_delay
 from ...api.v3 import V3Client
@@ -138,7 +138,10 @@ class V3Strategy(Strategy):
     async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
         """Status polls (progress, ETA, log lines) for the jobs in flight on screen that no
         stream follows, and for those the newest pages did not hold; then the details not
-        read yet. The status of the others is what the pages just said."""
+        read yet. The status of the others is what the pages just said. Streams are opened
+        first: one costs a request for the job's whole run, where polling costs one a cycle,
+        so a short budget goes to them before the polls."""
+        self.manage_streams()
         poller = self.poller
         on_screen = set(poller.visible)
         if poller.focus is not None:
@@ -148,6 +151,12 @@ class V3Strategy(Strategy):
             for i in poller.store.in_flight_ids()
             if i not in self.tasks and (i in on_screen or i not in fresh)
         ]
+        # a short budget reads the jobs on screen first (their details before the progress
+        # of the others), the rest in turn
+        unread = sum(1 for i in poller.visible if i not in self._hydrated)
+        polled = poller.budget.choose(
+            polled, first=poller.visible, spare=min(unread, HYDRATE_PER_CYCLE)
+        )
         await _gather(self._poll_status(i, report) for i in polled)
         await self._hydrate(report)
 
@@ -237,16 +246,17 @@ class V3Strategy(Strategy):
         store = self.poller.store
         picked: list[str] = []
         seen: set[str] = set()
+        room = min(HYDRATE_PER_CYCLE, self.poller.budget.allowance())  # what matters first
         for job_id in self.hydrate_order():
+            if len(picked) >= room:
+                break
             row = store.get(job_id)
             if row is None or job_id in self._hydrated or job_id in seen:
                 continue
             seen.add(job_id)
-            if row.in_flight and job_id in self.tasks:
-                continue
+            # a stream says the status and the log, not the prompt: a job followed live is
+            # read once too (its streams open before this, in the same cycle)
             picked.append(job_id)
-            if len(picked) >= HYDRATE_PER_CYCLE:
-                break
 
         async def one(job_id: str) -> None:
             result = await self.client.get_job(job_id)
@@ -262,13 +272,16 @@ class V3Strategy(Strategy):
     # -- streams ------------------------------------------------------------------------
 
     def wanted_streams(self) -> list[str]:
-        """Jobs to follow live, most important first: highlighted, watched, newest in flight."""
+        """Jobs to follow live, most important first: highlighted, watched, those already
+        followed (a stream is paid for once: a new arrival does not take its place), then
+        the newest in flight."""
         poller, store = self.poller, self.poller.store
         in_flight = store.in_flight_ids()
         order: list[str] = []
         if poller.focus is not None and poller.focus in set(in_flight):
             order.append(poller.focus)
         order += [i for i in in_flight if i in store.watched and i not in order]
+        order += [i for i in in_flight if i in self.tasks and i not in order]
         order += [i for i in in_flight if i not in order]
         return [i for i in order if i not in self._gave_up][: poller.max_streams]
 
@@ -287,7 +300,11 @@ class V3Strategy(Strategy):
                 del self.tasks[job_id]
         loop = asyncio.get_running_loop()
         for job_id in wanted:
-            if job_id not in self.tasks and len(self.tasks) < poller.max_streams:
+            if (
+                job_id not in self.tasks
+                and len(self.tasks) < poller.max_streams
+                and poller.budget.take()  # opening a stream is a request too
+            ):
                 self.tasks[job_id] = loop.create_task(self._follow(job_id), name=f"stream {job_id}")
 
     async def close(self) -> None:
@@ -307,6 +324,7 @@ class V3Strategy(Strategy):
         try:
             while True:
                 retry_ms: int | None = None
+                pause = 0.0
                 try:
                     async for event, parser in self.client.stream_job(job_id, last_id):
                         last_id, retry_ms = parser.last_id, parser.retry_ms
@@ -327,11 +345,16 @@ class V3Strategy(Strategy):
                         update = body if status else {"logs": [body]}
                         self._merge_and_notify(job_id, update, confirms=status)
                         failures = 0
+                except RateLimitError as exc:  # making room: not the stream's failure
+                    pause = exc.retry_after or 1.0
                 except HedraError:
                     failures += 1
                 else:
                     failures += 1  # ended without done: cut short
                 self._open.discard(job_id)
+                if pause:
+                    await asyncio.sleep(pause)
+                    continue
                 if failures >= STREAM_ATTEMPTS:
                     self._gave_up.add(job_id)  # polling takes over
                     return

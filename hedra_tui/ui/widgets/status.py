@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from ...api.models import IN_FLIGHT_STATUSES, GenerationStatus
 from ...state.activity import Activity, sparkline
+from ...state.budget import Usage
 from ...state.header import Money, Spent
 from ...state.health import (
     ConnState,
@@ -277,15 +278,49 @@ def money_piece(money: Money | None, palette: Palette) -> Piece | None:
     return Piece(forms, (MONEY_SHORT, MONEY_COMPACT, MONEY_DROP), keep=1, right=True)
 
 
+def share_text(share: float) -> str:
+    """A share as whole percent; under one percent (but some) is ``<1%``."""
+    return "<1%" if 0 < share < 0.01 else f"{share:.0%}"
+
+
+def budget_piece(usage: Usage | None, palette: Palette) -> Piece | None:
+    """The monitor's requests against the key's rate limit: ``requests 4% of key limit``
+    (the server states its limit), else ``requests 12/min (cap 60)``. It shortens first, and
+    once the status words would shorten it is shown only where it fits (never making the
+    counts shorten), unless the monitor slowed down to stay inside its share: then it stays
+    longer, says so, and is drawn as a warning."""
+    if usage is None:
+        return None
+    if usage.share is not None:
+        amount = share_text(usage.share)
+        long, short = f"requests {amount} of key limit", f"req {amount}"
+        if usage.slowed:
+            long += f", slowed to fit {share_text(usage.allowed or 0)}"
+    else:
+        amount = f"{usage.per_minute:,}/min"
+        long, short = f"requests {amount} (cap {usage.cap:,})", f"req {amount}"
+        if usage.slowed:
+            long += ", slowed to fit"
+    style = palette.stalled if usage.slowed else palette.muted
+    medium = f"{short} slowed" if usage.slowed else short
+    forms = (_t(long, style), _t(medium, style), _t(short, style), Text())
+    if usage.slowed:
+        return Piece(forms, (MONEY_SHORT, WORDS_SHORT, MONEY_DROP), keep=3, right=True)
+    plain = (_t(long, style), _t(short, style))
+    return Piece(plain, (MONEY_SHORT,), keep=0, right=True, yields_from=WORDS_SHORT)
+
+
 def status_line(
     width: int,
     *,
     state: Piece,
     counts: list[Piece],
     money: Piece | None,
+    budget: Piece | None = None,
 ) -> Text:
     """The whole status line for ``width`` cells: every count whole, with its word or icon."""
-    pieces = [state, *counts, *([money] if money is not None else [])]
+    right = [p for p in (budget, money) if p is not None]
+    pieces = [state, *counts, *right]
     return fit_line(pieces, width, tight_from=TIGHT)
 
 
