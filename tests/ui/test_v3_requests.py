@@ -73,7 +73,7 @@ async def test_a_job_ending_off_screen_is_seen_ending_from_the_page_and_its_resu
         off_screen = [
             i for i in first if i not in app.poller.visible and i not in app.poller.streams
         ]
-        assert len(off_screen) > 90
+        assert len(off_screen) >= 80  # most of them (a few are in the in-flight panel or streamed)
         # below the newest 100, whose details are read anyway
         assert all((app.store.index_of(i) or 0) >= 120 for i in off_screen)
         jobs = {i: sim.world.by_id[i[len(JOB_PREFIX) :]] for i in off_screen}
