@@ -186,10 +186,12 @@ def free_port() -> int:
 class SimProcess:
     """``hedra-tui sim`` in its own process (so its memory and CPU are not the app's)."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, module: str = "hedra_tui") -> None:
+        """``module``: another program that takes ``sim`` and its flags (a simulator on
+        another schedule, e.g. ``benchmarks.steady_sim``)."""
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "hedra_tui", "sim", "--port", str(self.port), *args]
+        cmd = [sys.executable, "-m", module, "sim", "--port", str(self.port), *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while True:
