@@ -95,6 +95,7 @@ class PtyProcess:
         self._thread.start()
 
     def _pump(self) -> None:
+        tail = b""  # the end of the last read: a query may be split between two reads
         while not self._stop:
             ready, _, _ = select.select([self.master], [], [], 0.1)
             if not ready:
@@ -110,8 +111,10 @@ class PtyProcess:
                 time.sleep(len(data) / self.rate)
             with self._lock:
                 self.out.extend(data)
-            if b"\x1b[6n" in data:  # answer a cursor position query like a terminal
+            # answer each cursor position query like a terminal, once it has been read
+            for _ in range((tail + data).count(b"\x1b[6n")):
                 os.write(self.master, b"\x1b[1;1R")
+            tail = data[-3:]
 
     @property
     def written(self) -> int:

@@ -4,7 +4,9 @@ hedra-tui runs in a 120x40 pty whose reader takes at most ``rate`` bytes per sec
 program blocks when the pty's buffer is full, as behind a slow SSH connection), against a
 simulator that adds 300 ms to every API response, with 20 jobs in flight. Measured: bytes
 written per second in steady state, and how long after pressing ``j`` (or ``k``) the detail
-pane shows the newly highlighted generation's id (median of 6 presses).
+pane shows the newly highlighted generation's id (median of 6 presses), read from a
+terminal emulator fed what the terminal received (only the changed cells are sent, so the
+id is not found as one run of text in the bytes).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 import statistics
 import sys
 import time
+
+import pyte
 
 from .ptyrun import PtyProcess, SimProcess, monitor_cmd
 
@@ -23,19 +27,37 @@ LINKS: tuple[tuple[str, float | None], ...] = (
 )
 
 
-ROOT = re.compile(rb"generation ([0-9a-f-]{36})")
+ROOT = re.compile(r"generation ([0-9a-f-]{36})")
 
 
-def _detail_changes(app: PtyProcess, since: int, timeout: float = 60.0) -> float:
-    """Seconds until the tree's root shows another generation than before ``since``."""
-    with app._lock:
-        shown = ROOT.findall(bytes(app.out[:since]))
-    before = shown[-1] if shown else None
+class Screen:
+    """A terminal emulator fed what the program wrote, as far as the reader got."""
+
+    def __init__(self, app: PtyProcess, cols: int = 120, rows: int = 40) -> None:
+        self.app = app
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.fed = 0
+
+    def root(self, upto: int | None = None) -> str | None:
+        """The generation at the tree's root, on screen after byte ``upto`` (default: all)."""
+        with self.app._lock:
+            data = bytes(self.app.out[self.fed : upto])
+        self.fed += len(data)
+        self.stream.feed(data)
+        for line in self.screen.display:
+            found = ROOT.search(line)
+            if found:
+                return found.group(1)
+        return None
+
+
+def _detail_changes(app: PtyProcess, screen: Screen, since: int, timeout: float = 60.0) -> float:
+    """Seconds until the tree's root shows another generation than at byte ``since``."""
+    before = screen.root(since)
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        with app._lock:
-            found = ROOT.findall(bytes(app.out[since:]))
-        if any(gen_id != before for gen_id in found):
+        if screen.root() != before:
             return time.monotonic() - start
         time.sleep(0.01)
     raise TimeoutError("the highlighted generation never changed on screen")
@@ -50,11 +72,12 @@ def run(rate: float | None, window: float = 20.0) -> dict[str, float]:
         try:
             time.sleep(10)
             steady = app.measure(window)
+            screen = Screen(app)
             waits = []
             for press in range(6):
                 since = app.written
                 app.send("j" if press % 2 == 0 else "k")
-                waits.append(_detail_changes(app, since))
+                waits.append(_detail_changes(app, screen, since))
                 time.sleep(1.0)
             return {**steady, "key_s": statistics.median(waits), "key_max_s": max(waits)}
         finally:
