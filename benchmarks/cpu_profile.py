@@ -112,12 +112,9 @@ def profile(scenario: Scenario, window: float = WINDOW, top: int = 0) -> None:
     total = sum(tt for (_cc, _nc, tt, _ct, _callers) in table.values())
     print(f"  profiled (event loop thread): {1000 * total / window:.1f} ms per s of window")
     for label, suffix, func in CALLERS:
-        ct = sum(
-            v[3] for (path, _line, name), v in table.items() if path.endswith(suffix) and name == func
-        )
-        calls = sum(
-            v[1] for (path, _line, name), v in table.items() if path.endswith(suffix) and name == func
-        )
+        hits = [v for (path, _l, fn), v in table.items() if path.endswith(suffix) and fn == func]
+        ct = sum(v[3] for v in hits)
+        calls = sum(v[1] for v in hits)
         if ct:
             print(f"  {label:48} {1000 * ct / window:7.2f} ms/s  {calls / window:6.1f} calls/s")
     if top:
