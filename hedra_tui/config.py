@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     columns: list[str] | None = Field(
         default=None, description="list columns in order (C in the monitor chooses and saves)"
     )
+    low_bandwidth: bool = Field(
+        default=False, description="a slow link: fewer screen updates, merged (--low-bandwidth)"
+    )
+    raw_output: bool = Field(
+        default=False, description="write Textual's own output (no changed-cells layer)"
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod

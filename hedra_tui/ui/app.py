@@ -45,6 +45,7 @@ from .cells import BY_KEY, DEFAULT_COLUMNS
 from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
+from .screen_diff import ScreenDiff
 from .screen_diff import install as install_screen_diff
 from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
@@ -111,6 +112,8 @@ class HedraApp(App[int]):
         on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
         warnings: Iterable[str] = (),
         loading: str = "loading…",
+        low_bandwidth: bool = False,
+        raw_output: bool = False,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -155,6 +158,9 @@ class HedraApp(App[int]):
         self._loading_label: tuple[str, str] = ("", "")  # long and short forms
         self._was_failing = False
         self._inflight_choice: bool | None = None  # the user's f, once pressed
+        self.low_bandwidth = low_bandwidth
+        self.raw_output = raw_output
+        self.screen_diff: ScreenDiff | None = None
 
     # -- layout -------------------------------------------------------------------------
 
@@ -194,9 +200,13 @@ class HedraApp(App[int]):
         return self.query_one(InFlightPanel)
 
     def on_mount(self) -> None:
-        # only the cells that changed go to the terminal (see ui/screen_diff.py)
+        # only the cells that changed go to the terminal (see ui/screen_diff.py), paced by
+        # what the terminal has shown (ui/link.py); raw_output: Textual's own output
         wire_log = os.environ.get("HEDRA_TUI_WIRE_LOG")
-        self.screen_diff = install_screen_diff(self, Path(wire_log) if wire_log else None)
+        if not self.raw_output:
+            self.screen_diff = install_screen_diff(
+                self, Path(wire_log) if wire_log else None, low_bandwidth=self.low_bandwidth
+            )
         self._apply_palette()
         self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source

@@ -55,6 +55,8 @@ def run_app(args: argparse.Namespace) -> int:
             on_columns=lambda cols: str(save_setting("columns", list(cols))),
             export_dir=conn.settings.download_dir,
             max_streams=conn.settings.max_streams,
+            low_bandwidth=conn.settings.low_bandwidth,
+            raw_output=conn.settings.raw_output,
             warnings=[*conn.warnings, *extra],
             loading=(
                 f"starting the demo simulator ({args.count:,} generations)…"

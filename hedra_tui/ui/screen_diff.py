@@ -16,14 +16,20 @@ through, and the copy of the screen is forgotten.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from operator import ne
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.cells import get_character_cell_size
+from textual import events
 from textual.driver import Driver
 from textual.geometry import Size
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from .link import Link
 
 # a run of unchanged cells this short is written again rather than jumped over: a cursor
 # move costs ~6-8 bytes
@@ -159,6 +165,7 @@ class ScreenDiff:
         self.bytes_in = 0
         self.bytes_out = 0
         self.shifts = 0  # blocks of rows moved by the terminal (scroll region + IL/DL)
+        self.link: Link | None = None  # the pacing, once installed
         self.reset(width, height)
 
     def reset(self, width: int, height: int) -> None:
@@ -459,12 +466,24 @@ class _Wire(Protocol):
     def _driver(self) -> Driver | None: ...
 
 
-def install(app: _Wire, log_dir: Path | None = None) -> ScreenDiff | None:
-    """Put the layer between ``app`` and its terminal (not for a headless app).
+# what a person does: the screen's answer to it goes out as soon as the link is free
+_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+
+
+def install(
+    app: _Wire, log_dir: Path | None = None, *, low_bandwidth: bool = False
+) -> ScreenDiff | None:
+    """Put the layer between ``app`` and its terminal (not for a headless app), paced by
+    the terminal's answers (see ``ui/link.py``); ``low_bandwidth``: slow-link pacing from
+    the start.
 
     ``log_dir``: also append what Textual sent to ``textual.out`` and what went to the
-    terminal to ``terminal.out`` there (to check the layer against a terminal emulator).
+    terminal to ``terminal.out`` there (to check the layer against a terminal emulator): a
+    record per frame, ended by FRAME_END, or HELD_END on the terminal's side where the
+    frame's cells were held for a later update.
     """
+    from .link import Link
+
     driver = app._driver
     if driver is None or getattr(driver, "is_headless", False):
         return None
@@ -479,23 +498,41 @@ def install(app: _Wire, log_dir: Path | None = None) -> ScreenDiff | None:
             (log_dir / "terminal.out").open("a", encoding="utf-8", errors="surrogateescape"),
         )
 
+    def send(out: str) -> None:
+        if logs is not None:
+            logs[1].write(out)
+        write(out)
+
+    link = Link(diff, send, low_bandwidth=low_bandwidth)
+    loop = asyncio.get_running_loop()
+
     def filtered(data: str) -> None:
         now = app.size
         if (now.width, now.height) != (diff.width, diff.height):
             diff.reset(now.width, now.height)  # a resize: Textual repaints everything
-        out = diff.process(data)
+        link.frame(data)
         if logs is not None:
             logs[0].write(data + FRAME_END)
-            logs[1].write(out + FRAME_END)
+            logs[1].write(HELD_END if diff.pending else FRAME_END)
             logs[0].flush()
             logs[1].flush()
-        if out:
-            write(out)
+
+    process = driver.process_message
+
+    def incoming(message: Message) -> None:  # in the driver's input thread
+        if isinstance(message, events.CursorPosition):
+            loop.call_soon_threadsafe(link.answered)  # ours: the app never asks in full screen
+            return
+        if isinstance(message, _INPUT):
+            link.key()
+        process(message)
 
     driver.write = filtered  # type: ignore[method-assign]  # the driver's one output call
+    driver.process_message = incoming  # type: ignore[method-assign]  # and its one input call
+    diff.link = link
     return diff
 
 
-FRAME_END = (
-    "\x1b_hedra-frame\x1b\\"  # an APC string between frames in the logs (terminals ignore APC)
-)
+# between records in the logs: APC strings (terminals ignore APC)
+FRAME_END = "\x1b_hedra-frame\x1b\\"
+HELD_END = "\x1b_hedra-held\x1b\\"

@@ -278,3 +278,20 @@ def test_hedra_timeout_secs_in_dotenv_is_named_and_a_bad_one_says_where(isolated
     monkeypatch.setenv("HEDRA_TIMEOUT_SECS", "0")
     with pytest.raises(ConfigError, match=r"bad setting timeout \(env HEDRA_TIMEOUT_SECS\)"):
         load_settings()
+
+
+def test_low_bandwidth_from_the_flag_the_variable_or_the_config_file(isolated, monkeypatch):
+    from hedra_tui.cli import build_parser
+    from hedra_tui.connect import settings_from_args
+
+    parser = build_parser()
+    assert settings_from_args(parser.parse_args([])).low_bandwidth is False
+    assert settings_from_args(parser.parse_args(["--low-bandwidth"])).low_bandwidth is True
+    (isolated / "config.toml").write_text("low_bandwidth = true\n")
+    assert settings_from_args(parser.parse_args([])).low_bandwidth is True
+    (isolated / "config.toml").write_text("")
+    monkeypatch.setenv("HEDRA_LOW_BANDWIDTH", "1")
+    assert settings_from_args(parser.parse_args([])).low_bandwidth is True
+    # the kill switch of the changed-cells layer is a setting like any other
+    monkeypatch.setenv("HEDRA_RAW_OUTPUT", "true")
+    assert load_settings().raw_output is True
