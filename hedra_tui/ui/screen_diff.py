@@ -17,6 +17,7 @@ through, and the copy of the screen is forgotten.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from operator import ne
 from pathlib import Path
@@ -521,7 +522,9 @@ def install(
 
     def incoming(message: Message) -> None:  # in the driver's input thread
         if isinstance(message, events.CursorPosition):
-            loop.call_soon_threadsafe(link.answered)  # ours: the app never asks in full screen
+            # ours: the app never asks in full screen (the loop may be closed at exit)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(link.answered)
             return
         if isinstance(message, _INPUT):
             link.key()
