@@ -2,8 +2,9 @@
 
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
 machine and data: a per-job status poller (v2 and v3), Textual's DataTable, and a DataTable
-monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty; and the poller with
-and without its request budget (``rate_budget.py``). Takes ~20 minutes.
+monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty; Textual's own output
+where that monitor cannot go (v3, slow links); and the poller with and without its request
+budget (``rate_budget.py``). Takes ~25 minutes.
 ``--quick`` skips the 100,000-generation runs (scale, ``L``).
 """
 
@@ -15,6 +16,7 @@ from . import (
     rate_budget,
     requests_per_cycle,
     scale,
+    slow_link,
     terminal,
     v3_requests,
 )
@@ -30,6 +32,8 @@ print()
 rows += list_vs_datatable.main(5_000 if quick else 100_000)
 print()
 rows += terminal.main()
+print()
+rows += slow_link.table()
 if not quick:
     print()
     rows += scale.main()

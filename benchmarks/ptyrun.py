@@ -42,6 +42,20 @@ def _session_pids(root: int) -> list[int]:
     return pids
 
 
+def _run_time(pid: int) -> float | None:
+    """CPU seconds of every live thread of ``pid`` from the scheduler's own accounting
+    (``schedstat``: nanoseconds; ``stat``'s clock ticks are samples, too coarse for a
+    process that uses a few milliseconds a second)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e9
+
+
 def usage(root: int) -> tuple[float, int]:
     """CPU seconds and resident bytes of ``root`` and its session."""
     cpu, rss = 0.0, 0
@@ -49,7 +63,8 @@ def usage(root: int) -> tuple[float, int]:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            cpu += sum(int(x) for x in fields[11:15]) / CLK
+            exact = _run_time(pid)
+            cpu += exact if exact is not None else sum(int(x) for x in fields[11:13]) / CLK
             rss += int(fields[21]) * PAGE
         except (OSError, IndexError, ValueError):
             pass
@@ -95,6 +110,7 @@ class PtyProcess:
         self._thread.start()
 
     def _pump(self) -> None:
+        tail = b""  # the end of the last read: a query may be split between two reads
         while not self._stop:
             ready, _, _ = select.select([self.master], [], [], 0.1)
             if not ready:
@@ -110,8 +126,10 @@ class PtyProcess:
                 time.sleep(len(data) / self.rate)
             with self._lock:
                 self.out.extend(data)
-            if b"\x1b[6n" in data:  # answer a cursor position query like a terminal
+            # answer each cursor position query like a terminal, once it has been read
+            for _ in range((tail + data).count(b"\x1b[6n")):
                 os.write(self.master, b"\x1b[1;1R")
+            tail = data[-3:]
 
     @property
     def written(self) -> int:
@@ -186,10 +204,12 @@ def free_port() -> int:
 class SimProcess:
     """``hedra-tui sim`` in its own process (so its memory and CPU are not the app's)."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, module: str = "hedra_tui") -> None:
+        """``module``: another program that takes ``sim`` and its flags (a simulator on
+        another schedule, e.g. ``benchmarks.steady_sim``)."""
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "hedra_tui", "sim", "--port", str(self.port), *args]
+        cmd = [sys.executable, "-m", module, "sim", "--port", str(self.port), *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while True:

@@ -41,6 +41,8 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_MAX_STREAMS     v3: jobs followed live at once (default 4)
   HEDRA_RATE_SHARE      share of the key's stated rate limit the monitor uses (default 10%)
   HEDRA_RATE_CAP        requests a minute where the API states no limit (default 60)
+  HEDRA_LOW_BANDWIDTH   a slow link: fewer, merged screen updates (--low-bandwidth)
+  HEDRA_RAW_OUTPUT      write Textual's own output, not only the changed cells
   HEDRA_FILTERS, HEDRA_KEYMAP, HEDRA_COLUMNS
                         JSON; usually set in the config file as [filters], [keymap], columns
   HEDRA_TUI_CONFIG      the config file (`hedra-tui config path` prints it)
@@ -138,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_flags(parser)
     _add_filter_flags(parser)
     parser.add_argument("--interval", type=float, help="poll interval in seconds (default 5)")
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        default=None,
+        help="a slow link (e.g. SSH over a phone): fewer screen updates, merged; keys first",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p_list = sub.add_parser("list", help="print generations (table or JSON lines)")

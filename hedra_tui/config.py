@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         le=100_000,
         description="requests a minute the monitor may use where the API states no limit",
     )
+    low_bandwidth: bool = Field(
+        default=False, description="a slow link: fewer screen updates, merged (--low-bandwidth)"
+    )
+    raw_output: bool = Field(
+        default=False, description="write Textual's own output (no changed-cells layer)"
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod

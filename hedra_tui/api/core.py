@@ -41,6 +41,7 @@ from .security import check_key_transport
 
 # Bodies larger than this are decoded and validated in a thread, off the event loop.
 BIG_BODY = 256 * 1024
+KEEPALIVE_S = 60.0  # an idle connection is kept this long (longer than a poll interval)
 
 # A decoded JSON body. Its shape is unknown until the endpoint that asked for it checks it.
 Json: TypeAlias = Any
@@ -300,6 +301,11 @@ class APICore:
                 "Accept": "application/json",
             },
             timeout=httpx.Timeout(timeout),
+            # keep the connection between polls (httpx's default, 5 s, is the poll interval:
+            # every poll would open a new connection, a TLS handshake on the real API)
+            limits=httpx.Limits(
+                max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_S
+            ),
             transport=transport,
             follow_redirects=False,
         )

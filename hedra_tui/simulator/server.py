@@ -95,6 +95,9 @@ class SimServer:
             proxy_headers=False,
             server_header=False,
             date_header=False,
+            # as a load balancer in front of an API does: a poll every 5 s reuses its
+            # connection (uvicorn's default, 5 s, closes it just before each poll)
+            timeout_keep_alive=75,
             lifespan="off",
             timeout_graceful_shutdown=1,
         )

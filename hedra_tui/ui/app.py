@@ -25,14 +25,16 @@ from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, ProgressBar
+from textual.widgets import Footer
 
 from ..api.backend import Backend
 from ..api.errors import HedraError
 from ..api.sanitize import display
 from ..state.activity import activity
 from ..state.budget import Budget
+from ..state.derive import format_age
 from ..state.errors_view import error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
@@ -46,6 +48,7 @@ from .cells import BY_KEY, DEFAULT_COLUMNS
 from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
+from .screen_diff import ScreenDiff
 from .screen_diff import install as install_screen_diff
 from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
@@ -67,10 +70,13 @@ from .widgets.status import (
     state_piece,
     status_line,
 )
+from .widgets.still_bar import StillProgressBar
 
 WIDE = 150
 SHORT = 30
-IDLE_TICK_EVERY = 5  # with nothing in flight, time-dependent text is refreshed every 5 s
+# with nothing in flight (nothing counts down) the tick wakes every 5 s, and redraws only
+# when an age on screen or the header's minute has rolled over
+IDLE_TICK_EVERY = 5.0
 LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
 
 
@@ -115,6 +121,8 @@ class HedraApp(App[int]):
         loading: str = "loading…",
         rate_share: float | None = None,
         rate_cap: float | None = None,
+        low_bandwidth: bool = False,
+        raw_output: bool = False,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -158,9 +166,15 @@ class HedraApp(App[int]):
         self._first_load_done = False
         self._loading_older = False
         self._ticks = 0
+        self._ticked_at: datetime | None = None  # the time-dependent text is as of then
+        self._tick_timer: Timer | None = None
+        self._tick_idle = False  # the tick timer is the slow one
         self._loading_label: tuple[str, str] = ("", "")  # long and short forms
         self._was_failing = False
         self._inflight_choice: bool | None = None  # the user's f, once pressed
+        self.low_bandwidth = low_bandwidth
+        self.raw_output = raw_output
+        self.screen_diff: ScreenDiff | None = None
 
     # -- layout -------------------------------------------------------------------------
 
@@ -171,7 +185,7 @@ class HedraApp(App[int]):
         yield FitLine(id="activity")
         yield FitLine(id="banner")
         with Horizontal(id="download"):
-            yield ProgressBar(total=100, show_eta=False, id="download-bar")
+            yield StillProgressBar(total=100, show_eta=False, id="download-bar")
             yield TextLine(id="download-label")
         with Container(id="main"):
             with Vertical(id="list-pane"):
@@ -200,9 +214,13 @@ class HedraApp(App[int]):
         return self.query_one(InFlightPanel)
 
     def on_mount(self) -> None:
-        # only the cells that changed go to the terminal (see ui/screen_diff.py)
+        # only the cells that changed go to the terminal (see ui/screen_diff.py), paced by
+        # what the terminal has shown (ui/link.py); raw_output: Textual's own output
         wire_log = os.environ.get("HEDRA_TUI_WIRE_LOG")
-        self.screen_diff = install_screen_diff(self, Path(wire_log) if wire_log else None)
+        if not self.raw_output:
+            self.screen_diff = install_screen_diff(
+                self, Path(wire_log) if wire_log else None, low_bandwidth=self.low_bandwidth
+            )
         self._apply_palette()
         self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source
@@ -215,7 +233,7 @@ class HedraApp(App[int]):
         self._layout_for(self.size.width, self.size.height)
         self.watch(self, "theme", self._on_theme_change, init=False)
         install_exit_handlers(self.exit)  # the terminal went away: exit, do not linger
-        self.set_interval(1.0, self._tick)
+        self._schedule_tick(1.0)
         self._update_header()
         if self.autopoll:
             self.poll_loop()
@@ -339,6 +357,8 @@ class HedraApp(App[int]):
         self.inflight.note_finished(finished)
         self._announce(finished)
         self.inflight.update_rows()
+        if not self._quiet():
+            self._tick_soon()
         if self.detail.gen_id in changed:
             self.detail.refresh_detail()
         self._update_header()
@@ -461,23 +481,71 @@ class HedraApp(App[int]):
         lines (a bar that moves is on screen too)."""
         return [*self.list_view.visible_ids(), *self.inflight.visible_ids()]
 
-    def _tick(self) -> None:
-        if not self.is_running:  # shutting down: the panes may be gone already
+    def _schedule_tick(self, delay: float) -> None:
+        """The next tick in ``delay`` s: a one-shot timer each time, so that the period can
+        follow what there is to count (an interval timer keeps its period)."""
+        self._tick_idle = delay > 1.0
+        self._tick_timer = self.set_timer(delay, self._on_tick_timer, name="tick")
+
+    def _on_tick_timer(self) -> None:
+        if not self.is_running:
             return
-        self._ticks += 1
+        quiet = True
         try:
-            self.poller.visible = self._on_screen()  # v3 reads these rows first
-        except Exception:  # the screen is being torn down (the timer can outlive it)
-            return
-        quiet = not (
+            quiet = self._tick()
+        finally:
+            if self.is_running:
+                self._schedule_tick(IDLE_TICK_EVERY if quiet else 1.0)
+
+    def _tick_soon(self) -> None:
+        """Something counts down again: back to a tick a second."""
+        if self._tick_idle and self._tick_timer is not None:
+            self._tick_timer.stop()
+            self._schedule_tick(1.0)
+
+    def _quiet(self) -> bool:
+        """Nothing on screen counts down or waits: only ages and the clock's minute move."""
+        return not (
             self.store.has_in_flight
+            or self.inflight.lingering
             or self.poller.health.error
             or self.poller.health.busy_since is not None  # a wait may be counting
             or self._loading_older
         )
-        if quiet and self._ticks % IDLE_TICK_EVERY:
-            # nothing counts down: ages and the header's minute can wait a few seconds
-            return
+
+    def _rolled_over(self, now: datetime) -> bool:
+        """An age on screen (list rows, the detail) or the minute changed since the last tick."""
+        last = self._ticked_at
+        if last is None or (last.hour, last.minute, last.date()) != (
+            now.hour,
+            now.minute,
+            now.date(),
+        ):
+            return True
+        ids = self.list_view.visible_ids()
+        if self.detail.gen_id:
+            ids.append(self.detail.gen_id)
+        for gen_id in ids:
+            row = self.store.get(gen_id)
+            if row is not None and format_age(row.created, now) != format_age(row.created, last):
+                return True
+        return False
+
+    def _tick(self) -> bool:
+        """Redraw the time-dependent text (ETAs, ages, the header); returns whether all was
+        quiet (nothing counted down)."""
+        if not self.is_running:  # shutting down: the panes may be gone already
+            return True
+        self._ticks += 1
+        try:
+            self.poller.visible = self._on_screen()  # v3 reads these rows first
+            quiet = self._quiet()
+            now = self.clock()
+            if quiet and not self._rolled_over(now):
+                return True  # nothing on screen would change
+        except Exception:  # the screen is being torn down (the timer can outlive it)
+            return True
+        self._ticked_at = now
         try:
             self.list_view.tick()
             self.inflight.update_rows()
@@ -486,6 +554,7 @@ class HedraApp(App[int]):
             self._update_activity()
         except Exception as exc:  # never let a timer callback take the app down
             self.log.error(f"tick error: {exc!r}")
+        return quiet
 
     # -- older pages --------------------------------------------------------------------
 

@@ -57,6 +57,8 @@ def run_app(args: argparse.Namespace) -> int:
             max_streams=conn.settings.max_streams,
             rate_share=conn.settings.rate_share,
             rate_cap=conn.settings.rate_cap,
+            low_bandwidth=conn.settings.low_bandwidth,
+            raw_output=conn.settings.raw_output,
             warnings=[*conn.warnings, *extra],
             loading=(
                 f"starting the demo simulator ({args.count:,} generations)…"

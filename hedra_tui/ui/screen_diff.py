@@ -16,17 +16,32 @@ through, and the copy of the screen is forgotten.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+from operator import ne
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.cells import get_character_cell_size
+from textual import events
 from textual.driver import Driver
 from textual.geometry import Size
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from .link import Link
 
 # a run of unchanged cells this short is written again rather than jumped over: a cursor
 # move costs ~6-8 bytes
 GAP_MAX = 4
+# moved blocks of rows: by how many rows (tried in this order), how many changed rows a
+# frame needs before moves are looked for, how many rows must be exact moved copies, and
+# what a move costs in cells (its escape sequences, ~20 bytes, and a margin)
+SHIFTS = (1, -1, 2, -2, 3, -3)
+SHIFT_MIN_ROWS = 3
+SHIFT_MIN_VOTES = 2
+SHIFT_COST = 24
 _TOKEN = re.compile(
     r"\x1b\[([0-9;:?<>=!$ ]*)([@-~])"  # CSI
     r"|\x1b\]([^\x07\x1b]*)(\x07|\x1b\\)"  # OSC, ended by BEL or ST
@@ -44,6 +59,7 @@ _CONTINUATION = "\x00"  # the second cell of a wide character
 # compared by the thousand per second.
 Cell = tuple[str, str, str, bool]
 Row = list[Cell | None]
+_BLANK: Cell = (" ", "", "", False)
 
 
 def _single_cells() -> frozenset[str]:
@@ -85,13 +101,54 @@ def _sgr(params: str, current: list[str]) -> list[str]:
     return out
 
 
+def _best_region(
+    changed: list[int], n: int, rows: dict[int, Row], grid: list[Row], width: int
+) -> tuple[int, int, int] | None:
+    """The block of consecutive changed rows where moving the shown rows by ``n`` (down when
+    positive) saves the most cells: (cells saved, top, bottom), or None when none saves more
+    than the move costs. A cell counts one (most are one byte; a style change costs more)."""
+    runs: list[list[int]] = []
+    for y in changed:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    m = abs(n)
+    best: tuple[int, int, int] | None = None
+    for run in runs:
+        size = len(run)
+        if size < max(m + 1, 2):
+            continue
+        first, end = run[0], run[-1]
+        plain = [sum(map(ne, rows[y], grid[y])) for y in run]
+        moved = [sum(map(ne, rows[y], grid[y - n])) if first <= y - n <= end else 0 for y in run]
+        p_sum = [0]
+        m_sum = [0]
+        for a, b in zip(plain, moved, strict=True):
+            p_sum.append(p_sum[-1] + a)
+            m_sum.append(m_sum[-1] + b)
+        for i in range(size):
+            for j in range(max(i + m, i + 1), size):
+                # down: rows i..i+m-1 come in blank, i+m..j are moved; up: i..j-m moved
+                kept = m_sum[j + 1] - m_sum[i + m] if n > 0 else m_sum[j - m + 1] - m_sum[i]
+                gain = p_sum[j + 1] - p_sum[i] - (SHIFT_COST + m * width + kept)
+                if gain > 0 and (best is None or gain > best[0]):
+                    best = (gain, run[i], run[j])
+    return best
+
+
 class ScreenDiff:
-    """Turns Textual's frames into the changed cells; one instance per terminal."""
+    """Turns Textual's frames into the changed cells; one instance per terminal.
+
+    ``hold``: take frames without sending their cells; :meth:`flush` later sends what they
+    changed, merged (a cell that changed twice is sent once, a cell changed and changed back
+    not at all). The link sets it while the terminal has not yet shown what was sent.
+    """
 
     def __init__(self, width: int, height: int) -> None:
         self.width = width
         self.height = height
-        self.grid: list[Row] = []
+        self.grid: list[Row] = []  # what the terminal shows (after what we wrote)
         # what the terminal is in after what we wrote
         self._out_style = ""
         self._out_link = ""
@@ -99,8 +156,17 @@ class ScreenDiff:
         # what Textual believes (its stream's state)
         self._in_style: list[str] = []
         self._in_link = ""
+        self._in_cursor: tuple[int, int] | None = None
+        # taken, not yet sent: the rows Textual changed (as it sees them), the spans it wrote,
+        # and the rows where it wrote a wide character
+        self.hold = False
+        self._pending: dict[int, Row] = {}
+        self._pending_spans: dict[int, list[tuple[int, int]]] = {}
+        self._pending_wide: set[int] = set()
         self.bytes_in = 0
         self.bytes_out = 0
+        self.shifts = 0  # blocks of rows moved by the terminal (scroll region + IL/DL)
+        self.link: Link | None = None  # the pacing, once installed
         self.reset(width, height)
 
     def reset(self, width: int, height: int) -> None:
@@ -108,16 +174,27 @@ class ScreenDiff:
         self.width, self.height = width, height
         self.grid = [[None] * width for _ in range(height)]
         self._out_cursor = None
+        self._in_cursor = None
+        self._pending, self._pending_spans, self._pending_wide = {}, {}, set()
+
+    @property
+    def pending(self) -> bool:
+        """Frames were taken whose changes are not sent yet."""
+        return bool(self._pending) or (
+            self._in_cursor is not None and self._in_cursor != self._out_cursor
+        )
 
     # -- the frame ------------------------------------------------------------------
 
     def process(self, data: str) -> str:
-        """What to write to the terminal instead of ``data``."""
+        """What to write to the terminal instead of ``data`` (with ``hold``: only what
+        does not wait, e.g. a bell; the cells follow with :meth:`flush`)."""
         self.bytes_in += len(data)
+        out = "" if self.hold else self._flush_pending()
         try:
-            out = self._process(data)
+            out += self._process(data)
         except Desync:
-            out = data
+            out += self._flush_pending() + data  # what was held first, then the frame as is
             self.reset(self.width, self.height)
             self._out_style = "?"  # unknown: the next styled cell says its style in full
             self._out_link = "?"
@@ -126,17 +203,25 @@ class ScreenDiff:
         self.bytes_out += len(out)
         return out
 
+    def flush(self) -> str:
+        """What the held frames changed, as one update."""
+        out = self._flush_pending()
+        self.bytes_out += len(out)
+        return out
+
     def _process(self, data: str) -> str:
         # the rows this frame writes to: a copy of each, and the spans written in it
         rows: dict[int, Row] = {}
         spans: dict[int, list[tuple[int, int]]] = {}
         order: list[str] = []  # output pieces in order: cells flushed, then passed-through
-        # where Textual's stream has the cursor: where we left the terminal's (unknown after
-        # a pass-through: text before the frame's first cursor move is then not followed)
-        known = self._out_cursor is not None
-        row, col = self._out_cursor or (0, 0)
+        hold = self.hold
+        pending, pending_spans, grid = self._pending, self._pending_spans, self.grid
+        # where Textual's stream has the cursor (unknown after a pass-through: text before
+        # the frame's first cursor move is then not followed)
+        known = self._in_cursor is not None
+        row, col = self._in_cursor or (0, 0)
         moved = False
-        wide_written = False  # a wide character was written in this frame
+        wide_rows = set(self._pending_wide)  # rows where a wide character was written
         in_style, in_link = list(self._in_style), self._in_link
         style = ";".join(in_style)
         last: int | None = None  # the column of the last cell written on ``row``
@@ -149,13 +234,16 @@ class ScreenDiff:
                 moved = True
                 line = rows.get(row)
                 if line is None:
-                    line = rows[row] = list(self.grid[row])
-                    spans[row] = []
+                    base = pending.get(row)
+                    line = rows[row] = list(grid[row] if base is None else base)
+                    spans[row] = list(pending_spans.get(row, ()))
                 n = len(text)
                 if _SINGLE.issuperset(text):
                     if col + n > width:
                         raise Desync
-                    if wide_written and any(c is not None and c[3] for c in line[col : col + n]):
+                    if row in wide_rows and any(
+                        c is not None and c[3] for c in line[col : col + n]
+                    ):
                         raise Desync  # half of a wide character written over: keep the order
                     line[col : col + n] = [(ch, style, in_link, False) for ch in text]
                     spans[row].append((col, col + n))
@@ -175,12 +263,14 @@ class ScreenDiff:
                         continue
                     if col + size > width:
                         raise Desync
-                    if wide_written and any(c is not None and c[3] for c in line[col : col + size]):
+                    if row in wide_rows and any(
+                        c is not None and c[3] for c in line[col : col + size]
+                    ):
                         raise Desync
                     line[col] = (ch, style, in_link, size == 2)
                     if size == 2:
                         line[col + 1] = (_CONTINUATION, style, in_link, True)
-                        wide_written = True
+                        wide_rows.add(row)
                     last = col
                     col += size
                 spans[row].append((max(start - 1, 0), col))
@@ -195,8 +285,18 @@ class ScreenDiff:
                     in_style = _sgr(params, in_style)
                     style = ";".join(in_style)
                 elif final in "hl" and params in _HARMLESS_MODES:
-                    order.append(self._flush(rows, spans))
+                    if hold:
+                        if params != "?2026":  # nothing is drawn now: no frame to bracket
+                            order.append(m.group(0))
+                        continue
+                    # the cells so far go first, in their place
+                    pending.update(rows)
+                    pending_spans.update(spans)
+                    self._pending_wide = wide_rows
                     rows, spans = {}, {}
+                    order.append(self._flush_pending(place_cursor=False))
+                    pending, pending_spans = self._pending, self._pending_spans
+                    wide_rows = set()
                     order.append(m.group(0))
                 else:
                     raise Desync
@@ -218,13 +318,26 @@ class ScreenDiff:
                     raise Desync
             else:  # a lone escape sequence we do not know
                 raise Desync
-        order.append(self._flush(rows, spans))
+        pending.update(rows)
+        pending_spans.update(spans)
+        self._pending_wide = wide_rows
         self._in_style, self._in_link = in_style, in_link
-        out = "".join(order)
-        in_bounds = 0 <= row < height and 0 <= col <= width
-        if moved and (row, col) != self._out_cursor and in_bounds:
-            out += f"\x1b[{row + 1};{col + 1}H"  # the cursor where Textual left it
-            self._out_cursor = (row, col)
+        if moved:
+            in_bounds = 0 <= row < height and 0 <= col <= width
+            self._in_cursor = (row, col) if in_bounds else None
+        if not hold:
+            order.append(self._flush_pending())
+        return "".join(order)
+
+    def _flush_pending(self, place_cursor: bool = True) -> str:
+        """Bring the terminal up to what Textual believes it shows."""
+        rows, spans = self._pending, self._pending_spans
+        self._pending, self._pending_spans, self._pending_wide = {}, {}, set()
+        out = self._flush(rows, spans) if rows else ""
+        cursor = self._in_cursor
+        if place_cursor and cursor is not None and cursor != self._out_cursor:
+            out += f"\x1b[{cursor[0] + 1};{cursor[1] + 1}H"  # the cursor where Textual left it
+            self._out_cursor = cursor
         return out
 
     def _changed(self, line: Row, old: Row, written: list[tuple[int, int]]) -> list[int]:
@@ -243,10 +356,10 @@ class ScreenDiff:
 
     def _flush(self, rows: dict[int, Row], spans: dict[int, list[tuple[int, int]]]) -> str:
         """Bring the terminal (and our copy) up to date: the changed runs of each row."""
-        if not rows:
-            return ""
         grid = self.grid
         out: list[str] = []
+        if len(rows) >= SHIFT_MIN_ROWS:
+            out.append(self._shift(rows, spans))
         for r in sorted(rows):
             line, old = rows[r], grid[r]
             cols = self._changed(line, old, spans[r])
@@ -282,6 +395,47 @@ class ScreenDiff:
             out.append(self._style_to("", ""))  # between frames the terminal is left plain
         return "".join(out)
 
+    # -- rows that moved: the terminal moves them itself ---------------------------------
+
+    def _shift(self, rows: dict[int, Row], spans: dict[int, list[tuple[int, int]]]) -> str:
+        """When a block of rows is what the terminal already shows a few rows higher or lower
+        (a job arrived at the top of the list, or the list scrolled one line), let the
+        terminal move them: a scroll region and insert/delete-line (~20 bytes) instead of
+        rewriting every row. Decided by the cells each way would write; our copy of the
+        screen moves the same way, and the rows are then brought up to date as usual."""
+        grid, width = self.grid, self.width
+        changed = [y for y in sorted(rows) if rows[y] != grid[y] and None not in rows[y]]
+        if len(changed) < SHIFT_MIN_ROWS:
+            return ""
+        best: tuple[int, int, int, int] | None = None  # (cells saved, n, top, bottom)
+        for n in SHIFTS:
+            votes = sum(1 for y in changed if 0 <= y - n < self.height and rows[y] == grid[y - n])
+            if votes < SHIFT_MIN_VOTES:
+                continue
+            found = _best_region(changed, n, rows, grid, width)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], n, found[1], found[2])
+        if best is None:
+            return ""
+        _gain, n, top, bottom = best
+        out = self._style_to("", "") if self._out_style or self._out_link else ""
+        out += f"\x1b[{top + 1};{bottom + 1}r\x1b[{top + 1};1H"  # the region, its first row
+        count = "" if abs(n) == 1 else str(abs(n))
+        out += f"\x1b[{count}L" if n > 0 else f"\x1b[{count}M"
+        out += "\x1b[r"  # the whole screen again (the cursor goes home: where is not assumed)
+        self._out_cursor = None
+        block = grid[top : bottom + 1]
+        # lines come in blank, in the default style (it was set above): known cells
+        blank: list[Row] = [[_BLANK] * width for _ in range(abs(n))]
+        moved = blank + block[: len(block) - n] if n > 0 else block[-n:] + blank
+        for y in range(top, bottom + 1):
+            if y not in rows:
+                rows[y] = list(grid[y])  # Textual believes it holds what it held
+            spans[y] = [(0, width)]  # every cell may now differ from what is shown
+        grid[top : bottom + 1] = moved
+        self.shifts += 1
+        return out
+
     def _move(self, row: int, col: int) -> str:
         cursor = self._out_cursor
         self._out_cursor = (row, col)
@@ -313,12 +467,24 @@ class _Wire(Protocol):
     def _driver(self) -> Driver | None: ...
 
 
-def install(app: _Wire, log_dir: Path | None = None) -> ScreenDiff | None:
-    """Put the layer between ``app`` and its terminal (not for a headless app).
+# what a person does: the screen's answer to it goes out as soon as the link is free
+_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+
+
+def install(
+    app: _Wire, log_dir: Path | None = None, *, low_bandwidth: bool = False
+) -> ScreenDiff | None:
+    """Put the layer between ``app`` and its terminal (not for a headless app), paced by
+    the terminal's answers (see ``ui/link.py``); ``low_bandwidth``: slow-link pacing from
+    the start.
 
     ``log_dir``: also append what Textual sent to ``textual.out`` and what went to the
-    terminal to ``terminal.out`` there (to check the layer against a terminal emulator).
+    terminal to ``terminal.out`` there (to check the layer against a terminal emulator): a
+    record per frame, ended by FRAME_END, or HELD_END on the terminal's side where the
+    frame's cells were held for a later update.
     """
+    from .link import Link
+
     driver = app._driver
     if driver is None or getattr(driver, "is_headless", False):
         return None
@@ -333,23 +499,43 @@ def install(app: _Wire, log_dir: Path | None = None) -> ScreenDiff | None:
             (log_dir / "terminal.out").open("a", encoding="utf-8", errors="surrogateescape"),
         )
 
+    def send(out: str) -> None:
+        if logs is not None:
+            logs[1].write(out)
+        write(out)
+
+    link = Link(diff, send, low_bandwidth=low_bandwidth)
+    loop = asyncio.get_running_loop()
+
     def filtered(data: str) -> None:
         now = app.size
         if (now.width, now.height) != (diff.width, diff.height):
             diff.reset(now.width, now.height)  # a resize: Textual repaints everything
-        out = diff.process(data)
+        link.frame(data)
         if logs is not None:
             logs[0].write(data + FRAME_END)
-            logs[1].write(out + FRAME_END)
+            logs[1].write(HELD_END if diff.pending else FRAME_END)
             logs[0].flush()
             logs[1].flush()
-        if out:
-            write(out)
+
+    process = driver.process_message
+
+    def incoming(message: Message) -> None:  # in the driver's input thread
+        if isinstance(message, events.CursorPosition):
+            # ours: the app never asks in full screen (the loop may be closed at exit)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(link.answered)
+            return
+        if isinstance(message, _INPUT):
+            link.key()
+        process(message)
 
     driver.write = filtered  # type: ignore[method-assign]  # the driver's one output call
+    driver.process_message = incoming  # type: ignore[method-assign]  # and its one input call
+    diff.link = link
     return diff
 
 
-FRAME_END = (
-    "\x1b_hedra-frame\x1b\\"  # an APC string between frames in the logs (terminals ignore APC)
-)
+# between records in the logs: APC strings (terminals ignore APC)
+FRAME_END = "\x1b_hedra-frame\x1b\\"
+HELD_END = "\x1b_hedra-held\x1b\\"

@@ -59,3 +59,24 @@ async def test_command_palette_lists_the_monitor_actions(make_app):
         "Inspect the job",
         "Zoom the focused pane",
     } <= titles
+
+
+async def test_with_nothing_in_flight_the_tick_slows_down_and_redraws_only_what_rolled_over(
+    make_app,
+):
+    from .conftest import screen_lines
+
+    app, _, clock = make_app(inflight=0, interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1 and app._quiet())
+        await wait_for(pilot, lambda: app._tick_idle, timeout=5)  # one tick every 5 s now
+        assert app._tick() is True  # quiet: nothing counts down
+        drawn_at = app._ticked_at
+        clock.offset += 0.001  # time moves, but no age on screen nor the minute rolls over
+        assert app._tick() is True and app._ticked_at == drawn_at  # so nothing is redrawn
+        ages = [line[-40:] for line in screen_lines(app)[3:8]]
+        clock.offset += 3 * 86400  # three days pass: every age on screen rolls over
+        app._tick()
+        await pilot.pause()
+        assert app._ticked_at != drawn_at
+        assert [line[-40:] for line in screen_lines(app)[3:8]] != ages

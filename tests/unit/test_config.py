@@ -291,3 +291,20 @@ def test_the_request_budget_settings_take_a_share_as_a_fraction_or_a_percent(iso
     monkeypatch.setenv("HEDRA_RATE_SHARE", "150%")
     with pytest.raises(ConfigError, match="rate_share"):
         load_settings()
+
+
+def test_low_bandwidth_from_the_flag_the_variable_or_the_config_file(isolated, monkeypatch):
+    from hedra_tui.cli import build_parser
+    from hedra_tui.connect import settings_from_args
+
+    parser = build_parser()
+    assert settings_from_args(parser.parse_args([])).low_bandwidth is False
+    assert settings_from_args(parser.parse_args(["--low-bandwidth"])).low_bandwidth is True
+    (isolated / "config.toml").write_text("low_bandwidth = true\n")
+    assert settings_from_args(parser.parse_args([])).low_bandwidth is True
+    (isolated / "config.toml").write_text("")
+    monkeypatch.setenv("HEDRA_LOW_BANDWIDTH", "1")
+    assert settings_from_args(parser.parse_args([])).low_bandwidth is True
+    # the kill switch of the changed-cells layer is a setting like any other
+    monkeypatch.setenv("HEDRA_RAW_OUTPUT", "true")
+    assert load_settings().raw_output is True

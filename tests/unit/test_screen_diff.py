@@ -120,3 +120,143 @@ def frames(draw: st.DrawFn) -> str:
 @given(st.lists(frames(), min_size=1, max_size=12))
 def test_any_sequence_of_frames_shows_the_same_screen(sequence: list[str]) -> None:
     check(sequence)
+
+
+# -- rows that move (a scroll region), frames held and merged, resizes ----------------------
+
+_words = st.sampled_from(
+    ["▶ processing", "◉ finalizing", "✓ complete", "12s", "~2m", "88%", "中文", "ab"]
+)
+_row_styles = st.sampled_from(["", "1", "38;5;74", "7", "38;5;245;48;5;17"])
+
+
+def _paint(rows: list[tuple[str, str]], changed: list[int], width: int) -> str:
+    """A frame as Textual writes it: each changed row from its left edge, styled, reset."""
+    out = ""
+    for y in changed:
+        style, text = rows[y]
+        room, kept = width, ""
+        for ch in text:  # cut to the width, never half a wide character
+            size = 2 if ch in "中文" else 1
+            if size > room:
+                break
+            kept, room = kept + ch, room - size
+        text = kept + " " * room
+        out += f"\x1b[{y + 1};1H" + (f"\x1b[{style}m{text}\x1b[0m" if style else text)
+    return out
+
+
+@st.composite
+def _screens(draw: st.DrawFn) -> list[tuple[str, object]]:
+    """Steps: ("paint", (rows, changed rows, width)), ("hold", on), ("flush", _),
+    ("resize", (width, height)); a resize is followed by a whole repaint, as in Textual."""
+    width, height = W, H
+    rows: list[tuple[str, str]] = [
+        (draw(_row_styles), f"{y:02d} " + " ".join(draw(st.lists(_words, max_size=4))))
+        for y in range(height)
+    ]
+    steps: list[tuple[str, object]] = [("paint", (list(rows), list(range(height)), width))]
+    for _ in range(draw(st.integers(1, 10))):
+        kind = draw(st.sampled_from(["move", "move", "edit", "hold", "flush", "resize"]))
+        if kind == "resize":
+            width, height = draw(st.sampled_from([(W, H), (W - 10, H - 3), (W, H + 2)]))
+            rows = (rows + [("", f"{y:02d} new") for y in range(len(rows), height)])[:height]
+            steps.append(("resize", (width, height)))
+            steps.append(("paint", (list(rows), list(range(height)), width)))
+            continue
+        if kind in ("hold", "flush"):
+            steps.append((kind, draw(st.booleans())))
+            continue
+        before = list(rows)
+        if kind == "move":  # a block of rows moves up or down; what comes in is new
+            top = draw(st.integers(0, height - 3))
+            bottom = draw(st.integers(top + 2, height - 1))
+            n = draw(st.sampled_from([1, -1, 2, -2, 3]))
+            block = rows[top : bottom + 1]
+            fresh = [(draw(_row_styles), f"new {i} " + draw(_words)) for i in range(abs(n))]
+            block = fresh + block[: len(block) - n] if n > 0 else block[-n:] + fresh
+            rows[top : bottom + 1] = block[: bottom - top + 1]
+        for _ in range(draw(st.integers(0, 3))):  # a few rows change their text
+            y = draw(st.integers(0, height - 1))
+            rows[y] = (rows[y][0], rows[y][1][:3] + draw(_words))
+        changed = [y for y in range(height) if rows[y] != before[y]]
+        steps.append(("paint", (list(rows), changed, width)))
+    return steps
+
+
+def _run(steps: list[tuple[str, object]]) -> ScreenDiff:
+    raw, raw_stream = terminal()
+    new, new_stream = terminal()
+    diff = ScreenDiff(W, H)
+    for kind, arg in steps:
+        if kind == "resize":
+            width, height = arg  # type: ignore[misc]
+            for screen in (raw, new):
+                screen.resize(height, width)
+            diff.reset(width, height)  # what the layer's install does on a resize
+            continue
+        if kind == "hold":
+            diff.hold = bool(arg)
+            continue
+        if kind == "flush":
+            new_stream.feed(diff.flush())
+        else:
+            rows, changed, width = arg  # type: ignore[misc]
+            frame = _paint(rows, changed, width) + "\x1b[1;1H"
+            raw_stream.feed(frame)
+            new_stream.feed(diff.process(frame))
+        if not diff.hold or kind == "flush":
+            assert not diff.pending
+            assert cells(new) == cells(raw), steps
+            assert (new.cursor.x, new.cursor.y) == (raw.cursor.x, raw.cursor.y)
+    new_stream.feed(diff.flush())
+    assert cells(new) == cells(raw)
+    return diff
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(_screens())
+def test_moved_rows_held_frames_and_resizes_show_the_same_screen(steps) -> None:
+    _run(steps)
+
+
+def test_a_row_arriving_at_the_top_of_a_list_moves_the_rows_below_with_the_terminal():
+    prompts = ["a fox", "the moon at noon", "koi", "neon diner", "a violinist", "desert caravan"]
+    rows = [("", f"job {y:02d} {prompts[y % 6]:16} {10 + 7 * y}s {y * 3}%") for y in range(H)]
+    arrived = [rows[0], ("", "job new ◷ queued"), *rows[1:-1]]  # a job arrives under row 0
+    steps = [
+        ("paint", (rows, list(range(H)), W)),
+        ("paint", (arrived, list(range(1, H)), W)),
+    ]
+    diff = ScreenDiff(W, H)
+    diff.process(_paint(rows, list(range(H)), W))
+    out = diff.process(_paint(arrived, list(range(1, H)), W))
+    assert "\x1b[2;12r" in out and "\x1b[L" in out  # a scroll region over rows 2-12, one line in
+    assert "job 05" not in out  # the moved rows are not written again
+    assert len(out) < 60
+    assert _run(steps).shifts == 1
+
+
+def test_held_frames_are_sent_merged_and_a_change_undone_is_not_sent():
+    diff = ScreenDiff(W, H)
+    diff.process(line(0, 0, ("", "ETA 12s")) + line(5, 0, ("", "x")))
+    diff.hold = True
+    for eta in ("11s", "10s", "9s "):
+        assert diff.process(line(0, 0, ("", f"ETA {eta}"))) == ""
+        assert diff.pending
+    assert diff.process(line(5, 0, ("1", "y"))) == ""
+    assert diff.process(line(5, 0, ("", "x"))) == ""  # changed, then changed back
+    assert diff.process(line(0, 20, ("", "w"))) == ""  # the same row, another place
+    out = diff.flush()
+    assert "9s" in out and "11" not in out and "10" not in out
+    assert "w" in out
+    assert "x" not in out and "y" not in out
+    assert not diff.pending and diff.flush() == ""
+
+
+def test_a_bell_goes_out_while_frames_are_held():
+    diff = ScreenDiff(W, H)
+    diff.process(line(0, 0, ("", "a")))
+    diff.hold = True
+    assert diff.process(line(0, 0, ("", "b")) + "\x07") == "\x07"
+    assert "b" in diff.flush()

@@ -19,6 +19,7 @@ from ..palette import GROUP_ICONS, Palette, status_icon
 from .json_tree import JsonTree
 from .key_scroll import KeyScroll
 from .status import TextLine
+from .still_bar import StillProgressBar
 
 
 def progress_text(
@@ -187,7 +188,9 @@ class DetailPane(Vertical):
         with KeyScroll(id="detail-text"):
             yield Static(id="detail-full")
         with Horizontal(id="detail-progress-row"):
-            yield ProgressBar(total=100, show_eta=False, id="detail-progress", classes="-hidden")
+            yield StillProgressBar(
+                total=100, show_eta=False, id="detail-progress", classes="-hidden"
+            )
             yield TextLine(id="detail-eta")
         yield JsonTree(id="detail-tree")
 

@@ -57,6 +57,11 @@ class InFlightPanel(ScrollView):
         self._max_lines = value
         self.styles.height = value + 2
 
+    @property
+    def lingering(self) -> bool:
+        """Finished jobs are still shown (they leave after LINGER_SECONDS)."""
+        return bool(self._lingering)
+
     def note_finished(self, ids: set[str]) -> None:
         now = self.clock()
         for gen_id in ids:
