@@ -23,6 +23,16 @@ RANGES: dict[str, str] = {
     "all": "everything stored",
 }
 TOP_ERRORS = 5
+CHART_POINTS = 96  # the chart's width, at most
+STEPS: tuple[tuple[str, timedelta], ...] = (
+    ("hour", timedelta(hours=1)),
+    ("2 hours", timedelta(hours=2)),
+    ("3 hours", timedelta(hours=3)),
+    ("6 hours", timedelta(hours=6)),
+    ("12 hours", timedelta(hours=12)),
+    ("day", timedelta(days=1)),
+    ("week", timedelta(days=7)),
+)
 
 
 @dataclass
@@ -85,7 +95,7 @@ class Stats:
     total: Group
     by_model: list[Group]
     by_type: list[Group]
-    bucket: str  # "hour" or "day"
+    bucket: str  # the chart's step: "hour", "2 hours", ... "day", "week"
     timeline: list[tuple[datetime, int, int]]  # (bucket start, jobs, failures), oldest first
 
     def as_dict(self) -> dict[str, Any]:
@@ -152,9 +162,13 @@ def compute(db: HistoryDB, range_name: str, now: datetime) -> Stats:
     types: dict[str, Group] = {}
     first_ts = min((r[4] for r in rows if r[4] is not None), default=None)
     start = since or (datetime.fromtimestamp(first_ts, now.tzinfo) if first_ts else now)
-    bucket = "hour" if now - start <= timedelta(days=2) else "day"
-    step = timedelta(hours=1) if bucket == "hour" else timedelta(days=1)
-    origin = _floor(start, bucket)
+    # the finest step that keeps the chart within CHART_POINTS points
+    bucket, step = STEPS[-1]
+    for label, size in STEPS:
+        if (now - start) / size < CHART_POINTS:
+            bucket, step = label, size
+            break
+    origin = _floor(start, step)
     n_buckets = max(1, min(int((now - origin) / step) + 1, 400))
     timeline = [[0, 0] for _ in range(n_buckets)]
     for (
@@ -195,10 +209,13 @@ def compute(db: HistoryDB, range_name: str, now: datetime) -> Stats:
     )
 
 
-def _floor(when: datetime, bucket: str) -> datetime:
+def _floor(when: datetime, step: timedelta) -> datetime:
     local = when.astimezone()
-    if bucket == "hour":
-        return local.replace(minute=0, second=0, microsecond=0)
+    if step < timedelta(days=1):
+        hours = int(step.total_seconds() // 3600)
+        return local.replace(
+            hour=local.hour - local.hour % hours, minute=0, second=0, microsecond=0
+        )
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 

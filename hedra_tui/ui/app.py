@@ -35,8 +35,11 @@ from ..state.activity import activity
 from ..state.errors_view import error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
+from ..state.history import HistoryDB
 from ..state.poller import Poller
 from ..state.reports import CycleReport, LiveChanges
+from ..state.stats import Stats
+from ..state.stats import compute as compute_stats
 from ..state.store import Store, utcnow
 from ..state.view import View
 from .actions import COMMANDS, Command, bindings, keys_in_force
@@ -50,6 +53,7 @@ from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
 from .screens.server_filters import ServerFilterScreen
+from .screens.stats import StatsScreen
 from .widgets.detail import DetailPane
 from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
@@ -111,9 +115,11 @@ class HedraApp(App[int]):
         on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
         warnings: Iterable[str] = (),
         loading: str = "loading…",
+        history: HistoryDB | None = None,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
+        self.history = history  # the local history (None: turned off)
         self.first_load_label = loading  # in the list's title until the first cycle reports
         self.backend = backend
         self.caps = backend.capabilities  # what the backend can do: the UI asks nothing else
@@ -651,6 +657,16 @@ class HedraApp(App[int]):
                 self.list_view.focus()
 
         self.push_screen(screen, picked)
+
+    def action_stats(self) -> None:
+        history = self.history
+
+        def figures(range_name: str) -> Stats | str:
+            if history is None:
+                return "The stats read the local history, which is turned off (--no-cache)."
+            return compute_stats(history, range_name, self.clock())
+
+        self.push_screen(StatsScreen(figures, self.palette))
 
     def action_toggle_status(self, status: str) -> None:
         self.view.toggle_status(status)

@@ -80,7 +80,7 @@ def test_figures_per_model_and_type_over_a_range(tmp_path):
     assert (image.jobs, image.completed, image.failed, image.running) == (3, 1, 1, 1)
     week = compute(db, "7d", NOW)
     assert week.total.jobs == 10 and week.total.credits == 20 + 7 + 100
-    assert week.bucket == "day" and day.bucket == "hour"
+    assert week.bucket == "2 hours" and day.bucket == "hour"
     assert sum(j for _, j, _ in day.timeline) == 9 and sum(f for *_, f in day.timeline) == 3
     payload = week.as_dict()
     assert payload["source"].startswith("observed") and payload["by_model"][0]["key"] == "A"
