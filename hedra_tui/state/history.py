@@ -2,10 +2,10 @@
 
 One database per API base URL and key, in the user data directory; the key itself is never
 stored: a hash of the base URL and the key names the file. WAL mode, so several monitors can
-share one file. Finished jobs never change, so they are written once; jobs in flight are
-written again as they move. Each row holds the columns the list shows (plain text, as the
-server sent it) and the whole JSON the server sent, so a person can query it with
-``sqlite3`` (see the README for the schema and examples).
+share one file. Finished jobs never change, so they are written once (a v3 job once more
+when its result is read); jobs in flight are written again as they move. Each row holds the
+columns the list shows (plain text, as the server sent it) and the whole JSON the server
+sent, so a person can query it with ``sqlite3`` (see the README for the schema and examples).
 
 A file that is not a database, or not ours, is set aside under a new name (never deleted)
 and a new one is started; the reason and both paths are reported, nothing crashes.
@@ -68,15 +68,18 @@ _COLUMNS = (
     "prompt", "progress", "credits", "cost", "currency", "error_code", "reason_code",
     "error_message", "first_seen_at", "last_seen_at", "finished_at", "raw",
 )  # fmt: skip
-# a job stored as ended is never written again; one in flight takes the newer state, and keeps
-# when it was first seen (and when it was seen ending, once that is known)
+# a job stored as ended is written again only with more of it; one in flight takes the newer
+# state, and keeps when it was first seen (and when it was seen ending, once that is known)
 _UPSERT = (
     f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
     "ON CONFLICT(id) DO UPDATE SET "
     + ", ".join(
         f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("id", "first_seen_at", "finished_at")
     )
-    + ", finished_at = COALESCE(jobs.finished_at, excluded.finished_at) WHERE jobs.final = 0"
+    + ", finished_at = COALESCE(jobs.finished_at, excluded.finished_at)"
+    # an ended job changes only when more of it is read (a v3 job's result and error come
+    # after the list page that said it ended)
+    + " WHERE jobs.final = 0 OR jobs.raw IS NOT excluded.raw"
 )
 
 
@@ -239,7 +242,8 @@ class HistoryDB:
     # -- writing -------------------------------------------------------------------------
 
     def save(self, records: Iterable[JobRecord], now: datetime) -> int:
-        """Store these jobs (one transaction); ended ones already stored are left alone.
+        """Store these jobs (one transaction); ended ones already stored are left alone
+        unless more of them was read (a v3 result).
         Returns how many rows were offered."""
         stamp = _iso(now)
         rows = [
@@ -329,6 +333,46 @@ class HistoryDB:
             if before is None:
                 return
             seen_ids = {i for i, _, ts in fresh if ts == before}
+
+    def page_below(
+        self,
+        after: tuple[float, str] | None,
+        low: float | None,
+        limit: int,
+        high: float | None = None,
+    ) -> list[tuple[str, float, str]]:
+        """Up to ``limit`` jobs (id, created_ts, raw JSON text) in the list's order (newest
+        first, ties by id) after the key ``after``, created from ``low`` to ``high``; jobs
+        with no readable creation time are left out."""
+        sql = "SELECT id, created_ts, raw FROM jobs WHERE created_ts IS NOT NULL"
+        args: list[Any] = []
+        if high is not None:
+            sql += " AND created_ts <= ?"
+            args.append(high)
+        if after is not None:
+            sql += " AND (created_ts < ? OR (created_ts = ? AND id > ?))"
+            args += [after[0], after[0], after[1]]
+        if low is not None:
+            sql += " AND created_ts >= ?"
+            args.append(low)
+        sql += " ORDER BY created_ts DESC, id LIMIT ?"
+        args.append(limit)
+        with self._lock:
+            return [(str(i), float(ts), str(raw)) for i, ts, raw in self._db.execute(sql, args)]
+
+    def job(self, job_id: str) -> tuple[float | None, str] | None:
+        """One stored job: (created_ts, raw JSON text), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT created_ts, raw FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+        return None if row is None else (row[0], str(row[1]))
+
+    def newest_created(self) -> float | None:
+        """When the newest stored job was created."""
+        with self._lock:
+            row = self._db.execute("SELECT max(created_ts) FROM jobs").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     def newest_final_created(self) -> float | None:
         """When the newest ended job was created (the API is asked only for what is newer,

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api.backend import MAX_PAGE_SIZE, Backend, Balance, ListFilters
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
@@ -29,10 +29,14 @@ from ..api.v2 import IDS_PER_REQUEST
 from .derive import parse_time
 from .filters import ServerFilters
 from .health import ConnState, Health
+from .journal import CATCH_UP_PAGES, Journal
 from .reports import ChangeFeed, CycleReport, LiveChanges
 from .store import Store, utcnow
 from .strategies import Strategy, strategy_for
 from .timespec import AbsoluteTime
+
+if TYPE_CHECKING:
+    from .history import HistoryDB
 
 __all__ = [
     "ConnState",
@@ -114,6 +118,7 @@ class Poller:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         max_streams: int = MAX_STREAMS,
+        history: HistoryDB | None = None,
     ) -> None:
         self.backend = backend
         self.store = store
@@ -148,6 +153,10 @@ class Poller:
         self._unconfirmed: set[str] = set()  # see set_filters
         self._doomed: set[str] = set()  # rows to drop at the end of the next cycle
         self.strategy: Strategy = strategy_for(self)
+        # the local history: rows shown before the API answers, written as they change
+        self.journal = Journal(history, backend.name) if history is not None else None
+        store.journaled = self.journal is not None
+        self._catch_up: str | None = None  # "met" / "lost": how the first cycle ended it
 
     # -- what the person looks at -------------------------------------------------------
 
@@ -161,6 +170,23 @@ class Poller:
         """Paused: no cycles and no live streams until resumed."""
         self.paused = paused
         self.strategy.follow()
+
+    def seed(self) -> set[str]:
+        """Show the newest stored jobs (and those stored in flight) before the API answers;
+        returns their ids. The data is as old as the last time a monitor heard the API."""
+        journal = self.journal
+        if journal is None:
+            return set()
+        now = self.clock()
+        ids = journal.seed(self.store, now, self._keep(now))
+        if ids:
+            self.health.last_ok = journal.ended.since
+            self.strategy.seeded(ids)
+        return ids
+
+    def _keep(self, now: datetime) -> Callable[[Any], bool] | None:
+        """Which stored rows the current filters would return (None: all of them)."""
+        return self.filters.matcher(now) if self.filters else None
 
     @property
     def streams(self) -> Collection[str]:
@@ -178,8 +204,10 @@ class Poller:
         return self.strategy.details_pending(job_id)
 
     async def close(self) -> None:
-        """Stop what runs between cycles (live streams)."""
+        """Stop what runs between cycles (live streams); the history notes the time."""
         await self.strategy.close()
+        if self.journal is not None:
+            self.journal.close(self.clock())
 
     # -- server-side filters ------------------------------------------------------------
 
@@ -282,7 +310,35 @@ class Poller:
             if row is not None and row.final:
                 report.finished.add(gen_id)
         self._drop_rows(report)
+        if self.journal is not None:
+            self._settle_catch_up(report)
+            await self._write_history(ok=report.error is None)
         return report
+
+    def _settle_catch_up(self, report: CycleReport) -> None:
+        """After the first good cycle that began from stored rows: the stored span holds
+        (or not), and jobs found ended that no monitor saw end are told apart."""
+        journal, how = self.journal, self._catch_up
+        if journal is None or how is None or journal.settled:
+            return
+        before = set(self.store.rows)
+        if how == "met":
+            journal.met(self.store, report.finished)
+        else:
+            journal.lost(self.store, report.finished)
+        report.changed |= before - set(self.store.rows)  # seeded rows that went
+        report.changed |= journal.ended.completed | journal.ended.failed
+
+    def _whole(self) -> bool:
+        """The store holds every job from its newest to its oldest (no filters, no gap at
+        the top, nothing kept from other filters): the history may vouch for it."""
+        return not (
+            self.filters or self._gap_floor or self._reloading or self._unconfirmed or self._doomed
+        )
+
+    async def _write_history(self, *, ok: bool) -> None:
+        if self.journal is not None:
+            await self.journal.flush(self.store, self.clock(), ok=ok, whole=self._whole())
 
     async def _cycle_watched(self, report: CycleReport) -> float:
         """Run ``_cycle``; returns how long the attempt that finished took.
@@ -399,11 +455,17 @@ class Poller:
         store = self.store
         first_load = self._reloading or len(store) == 0
         size = FIRST_PAGE if first_load else self.top_size
+        pages = MAX_GAP_PAGES
+        journal = self.journal
+        catching_up = journal is not None and not journal.settled and not first_load
+        if catching_up:
+            # the first cycle after rows shown from disk: page down until one of them
+            size, pages = MAX_PAGE_SIZE, CATCH_UP_PAGES
         seen: set[str] = set()
         cursor: str | None = None
         floor = self._gap_floor
         epoch = self._epoch
-        for _ in range(MAX_GAP_PAGES):
+        for number in range(pages):
             page = await self.backend.list_page(limit=size, cursor=cursor, filters=self._params())
             self.check_epoch(epoch)
             store.add_malformed(page.malformed)
@@ -415,6 +477,15 @@ class Poller:
             )
             report.changed |= self.strategy.merge_page(page.items)
             seen.update(g.id for g in page.items)
+            if catching_up and (known_before or page.next is None or number == pages - 1):
+                # met the stored rows (or the end of the list, or the end of patience):
+                # older pages go on from here once the disk has none
+                self._catch_up = "met" if known_before else "lost"
+                self._older = page.next
+                self._gap_floor = None
+                if not known_before:
+                    store.exhausted = page.next is None
+                break
             if first_load:
                 store.exhausted = page.next is None
                 self._older = page.next
@@ -465,6 +536,11 @@ class Poller:
         store = self.store
         if store.exhausted or self._reloading:
             return report  # new filters: older pages wait for the top to be loaded afresh
+        journal = self.journal
+        if journal is not None and journal.has_older:
+            now = self.clock()
+            report.changed = journal.load_older(store, now, self._keep(now))
+            return report  # from disk: no request
         start = self._older_start()
         if start is None:
             store.exhausted = True
@@ -496,6 +572,7 @@ class Poller:
             report.error = exc
             self._record_failure(exc)
         report.requests = self.backend.stats.requests - before
+        await self._write_history(ok=False)
         return report
 
     def older_anchor(self) -> datetime | None:

@@ -170,6 +170,10 @@ class Store:
     # jobs seen going from in flight to final this session; unlike rows, these outlive a
     # change of server-side filters, so the activity strip keeps counting the whole session
     endings: dict[str, Ending] = field(default_factory=dict)
+    # with a local history, the ids whose data changed since it was last written
+    journaled: bool = False
+    ended_unseen: set[str] = field(default_factory=set)  # ended while no monitor was open
+    dirty: set[str] = field(default_factory=set)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -323,6 +327,8 @@ class Store:
             if old is None:
                 self._insert_order(row)
             changed.add(gen.id)
+        if self.journaled:
+            self.dirty |= changed
         return changed
 
     def _count(self, row: Row | None, delta: int) -> None:

@@ -74,6 +74,7 @@ WIDE = 150
 SHORT = 30
 IDLE_TICK_EVERY = 5  # with nothing in flight, time-dependent text is refreshed every 5 s
 LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
+SINCE_SHOWN_FOR = 30.0  # "since last run" stays at least this long, then a key puts it away
 
 
 class HedraApp(App[int]):
@@ -148,6 +149,7 @@ class HedraApp(App[int]):
             filters=filters,
             clock=clock,
             max_streams=max_streams,
+            history=history,
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
         self.assets = AssetActions(self)
@@ -161,6 +163,9 @@ class HedraApp(App[int]):
         self._loading_label: tuple[str, str] = ("", "")  # long and short forms
         self._was_failing = False
         self._inflight_choice: bool | None = None  # the user's f, once pressed
+        self._since_shown_at: float | None = None  # "since last run" went up then (monotonic)
+        self._history_error_told = False
+        self._since_told = False
 
     # -- layout -------------------------------------------------------------------------
 
@@ -216,6 +221,9 @@ class HedraApp(App[int]):
         self.watch(self, "theme", self._on_theme_change, init=False)
         install_exit_handlers(self.exit)  # the terminal went away: exit, do not linger
         self.set_interval(1.0, self._tick)
+        seeded = self.poller.seed()  # the local history first: rows before the API answers
+        if seeded:
+            self.apply_changes(seeded)
         self._update_header()
         if self.autopoll:
             self.poll_loop()
@@ -305,6 +313,14 @@ class HedraApp(App[int]):
         elif not failing and self._was_failing:
             self.toast("Connection restored")
         self._was_failing = failing
+        journal = self.poller.journal
+        if journal is not None:
+            if journal.ended and journal.settled and not self._since_told:
+                self._since_told = True
+                self._since_shown_at = self.poller.monotonic()
+            if journal.error and not self._history_error_told:
+                self._history_error_told = True
+                self.toast(journal.error, severity="warning")
         self.apply_changes(report.changed, report.finished)
 
     def show_live(self, changes: LiveChanges) -> None:
@@ -368,6 +384,18 @@ class HedraApp(App[int]):
         if self.unseen:
             self.unseen = 0
             self._update_header()
+        shown = self._since_shown_at
+        if shown is not None and self.poller.monotonic() - shown >= SINCE_SHOWN_FOR:
+            # "since last run" was up long enough to be read: a key puts it away (the
+            # rows keep their mark)
+            self._since_shown_at = None
+            self._update_header()
+
+    def _since_last_run(self) -> tuple[int, int] | None:
+        journal = self.poller.journal
+        if journal is None or not journal.ended or self._since_shown_at is None:
+            return None
+        return len(journal.ended.completed), len(journal.ended.failed)
 
     def action_watch(self) -> None:
         gen_id = self.list_view.cursor_id
@@ -395,6 +423,9 @@ class HedraApp(App[int]):
             title += f" · {described}"
         if self.poller.filters:
             title += f" · server: {self.poller.filters.describe()}"
+        journal = self.poller.journal
+        if journal is not None and journal.seeded and not journal.settled:
+            title += " · from the local history, not yet confirmed by the API"
         # border titles are markup: what the user typed is escaped and made safe first
         title = escape(display(title, max_len=200))
         pane = self.query_one("#list-pane")
@@ -419,6 +450,7 @@ class HedraApp(App[int]):
             loading=loading,
             unreadable=facts.unreadable,
             unseen=self.unseen,
+            since=self._since_last_run(),
         )
         money = money_piece(facts.money, palette)
         key = (state, tuple(counts), money)
