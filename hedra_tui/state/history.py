@@ -79,7 +79,7 @@ _UPSERT = (
     + ", finished_at = COALESCE(jobs.finished_at, excluded.finished_at)"
     # an ended job changes only when more of it is read (a v3 job's result and error come
     # after the list page that said it ended)
-    + " WHERE jobs.final = 0 OR jobs.raw IS NOT excluded.raw"
+    + " WHERE jobs.final = 0 OR (jobs.status = excluded.status AND jobs.raw IS NOT excluded.raw)"
 )
 
 
