@@ -43,6 +43,8 @@ CATCH_UP_PAGES = 200  # pages the first cycle may read to meet the stored jobs (
 ALL = "all"
 
 Keep = Callable[[Row], bool]
+Span = tuple[float, float]
+Work = tuple[bytes, str | None, datetime | None]  # a row to write: blob, model, finished_at
 
 
 @dataclass
@@ -241,15 +243,25 @@ class Journal:
             high = max(high, self.span[1])
         return low, high
 
-    async def flush(self, store: Store, now: datetime, *, ok: bool, whole: bool) -> None:
-        """Write the rows that changed since the last flush, in a thread; ``ok``: the API
-        answered this cycle; ``whole``: the store holds every job from its newest to its
-        oldest (the catch-up met the span, no filters, no gap at the top)."""
+    def flush(self, store: Store, now: datetime, *, ok: bool, whole: bool) -> None:
+        """Write the rows that changed since the last flush, in a worker thread, without
+        waiting for it; ``ok``: the API answered this cycle; ``whole``: the store holds every
+        job from its newest to its oldest (the catch-up met the span, no filters, no gap at
+        the top). While a write is still going, the rows wait for the next flush."""
         if self.error is not None:
             store.dirty.clear()
             return
         if self._writing is not None and not self._writing.done():
-            return  # the last write is still going: these rows wait for the next one
+            return
+        job = self._take(store, now, ok=ok, whole=whole)
+        if job is None:
+            return
+        self._writing = asyncio.ensure_future(asyncio.to_thread(self._write, *job))
+        self._writing.add_done_callback(self._written)
+
+    def _take(
+        self, store: Store, now: datetime, *, ok: bool, whole: bool
+    ) -> tuple[list[Work], Span | None, datetime | None] | None:
         ids = [i for i in store.dirty if i in store.rows]
         store.dirty.clear()
         work = [
@@ -264,19 +276,35 @@ class Journal:
             elif span is not None:
                 self.span = span
         if not work and span is None and not ok:
+            return None
+        return work, span, now if ok else None
+
+    def _written(self, task: asyncio.Future[None]) -> None:
+        if task.cancelled():
             return
-        self._writing = asyncio.ensure_future(
-            asyncio.to_thread(self._write, work, span, now if ok else None)
-        )
-        try:
-            await asyncio.shield(self._writing)
-        except (sqlite3.Error, OSError) as exc:
+        exc = task.exception()
+        if isinstance(exc, sqlite3.Error | OSError):
             self.error = f"The local history could not be written ({exc}); writing stopped."
+        elif exc is not None:
+            self.error = f"The local history could not be written ({exc!r}); writing stopped."
+
+    async def aclose(self, store: Store, now: datetime, *, whole: bool) -> None:
+        """The monitor closes: the last rows (and the span) are written, the time noted."""
+        if self._writing is not None:
+            with contextlib.suppress(Exception):
+                await self._writing
+        if self.error is None:
+            job = self._take(store, now, ok=False, whole=whole)
+            if job is not None:
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    await asyncio.to_thread(self._write, *job)
+        with contextlib.suppress(sqlite3.Error):
+            self.db.set_meta("last_closed_at", now.astimezone(UTC).isoformat())
 
     def _write(
         self,
-        work: list[tuple[bytes, str | None, datetime | None]],
-        span: tuple[float, float] | None,
+        work: list[Work],
+        span: Span | None,
         seen: datetime | None,
     ) -> None:
         now = seen or datetime.now(UTC)
@@ -291,8 +319,3 @@ class Journal:
             self.db.set_meta("span_high", repr(high))
         if seen is not None:
             self.db.set_meta("last_seen_at", seen.astimezone(UTC).isoformat())
-
-    def close(self, now: datetime) -> None:
-        """The monitor closes: remember when."""
-        with contextlib.suppress(sqlite3.Error):
-            self.db.set_meta("last_closed_at", now.astimezone(UTC).isoformat())

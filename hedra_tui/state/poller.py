@@ -207,7 +207,7 @@ class Poller:
         """Stop what runs between cycles (live streams); the history notes the time."""
         await self.strategy.close()
         if self.journal is not None:
-            self.journal.close(self.clock())
+            await self.journal.aclose(self.store, self.clock(), whole=self._whole())
 
     # -- server-side filters ------------------------------------------------------------
 
@@ -312,7 +312,7 @@ class Poller:
         self._drop_rows(report)
         if self.journal is not None:
             self._settle_catch_up(report)
-            await self._write_history(ok=report.error is None)
+            self._write_history(ok=report.error is None)
         return report
 
     def _settle_catch_up(self, report: CycleReport) -> None:
@@ -336,9 +336,9 @@ class Poller:
             self.filters or self._gap_floor or self._reloading or self._unconfirmed or self._doomed
         )
 
-    async def _write_history(self, *, ok: bool) -> None:
+    def _write_history(self, *, ok: bool) -> None:
         if self.journal is not None:
-            await self.journal.flush(self.store, self.clock(), ok=ok, whole=self._whole())
+            self.journal.flush(self.store, self.clock(), ok=ok, whole=self._whole())
 
     async def _cycle_watched(self, report: CycleReport) -> float:
         """Run ``_cycle``; returns how long the attempt that finished took.
@@ -572,7 +572,7 @@ class Poller:
             report.error = exc
             self._record_failure(exc)
         report.requests = self.backend.stats.requests - before
-        await self._write_history(ok=False)
+        self._write_history(ok=False)
         return report
 
     def older_anchor(self) -> datetime | None:

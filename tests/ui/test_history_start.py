@@ -35,7 +35,6 @@ async def _first_session(
         if load_all:
             await pilot.press("L")
             await wait_for(pilot, lambda: app.store.exhausted and not app._loading_older)
-            await app.poller.cycle()  # the span is written at the end of a cycle
         in_flight = set(app.store.in_flight_ids())
     db.close()
     return in_flight
@@ -185,7 +184,6 @@ async def test_v3_a_restart_reads_no_details_again_for_jobs_stored_ended(
         await wait_for(
             pilot, lambda: not any(app.poller.details_pending(i) for i in app.store.order)
         )
-        await app.poller.cycle()
     db.close()
     reset_stats(sim)
 
