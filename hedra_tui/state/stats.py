@@ -149,8 +149,8 @@ def compute(db: HistoryDB, range_name: str, now: datetime) -> Stats:
     """The figures of ``range_name`` (see RANGES), from the jobs created in it."""
     since = range_start(range_name, now)
     sql = (
-        "SELECT status, final, type, COALESCE(model, model_id, '?'), created_ts, finished_at,"
-        " credits, cost, currency, error_code, reason_code FROM jobs"
+        "SELECT status, final, type, COALESCE(model_id, model, '?'), model, created_ts,"
+        " finished_at, credits, cost, currency, error_code, reason_code FROM jobs"
     )
     args: list[Any] = []
     if since is not None:
@@ -159,8 +159,9 @@ def compute(db: HistoryDB, range_name: str, now: datetime) -> Stats:
     rows = db.query(sql, args)
     total = Group("all")
     models: dict[str, Group] = {}
+    names: dict[str, str] = {}  # a model's name, where any row knew it (rows by id)
     types: dict[str, Group] = {}
-    first_ts = min((r[4] for r in rows if r[4] is not None), default=None)
+    first_ts = min((r[5] for r in rows if r[5] is not None), default=None)
     start = since or (datetime.fromtimestamp(first_ts, now.tzinfo) if first_ts else now)
     # the finest step that keeps the chart within CHART_POINTS points
     bucket, step = STEPS[-1]
@@ -176,6 +177,7 @@ def compute(db: HistoryDB, range_name: str, now: datetime) -> Stats:
         final,
         kind,
         model,
+        name,
         created_ts,
         finished_at,
         credits,
@@ -184,6 +186,8 @@ def compute(db: HistoryDB, range_name: str, now: datetime) -> Stats:
         code,
         reason,
     ) in rows:
+        if name:
+            names[model] = name
         for group in (
             total,
             models.setdefault(model, Group(model)),
@@ -196,6 +200,8 @@ def compute(db: HistoryDB, range_name: str, now: datetime) -> Stats:
                 timeline[index][0] += 1
                 timeline[index][1] += status == "error"
     points = [(origin + i * step, jobs, failed) for i, (jobs, failed) in enumerate(timeline)]
+    for key, group in models.items():
+        group.key = names.get(key, key)  # one row per model, by its name where known
     order = sorted(models.values(), key=lambda g: (-g.jobs, g.key))
     return Stats(
         range=range_name,
