@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     first_seen_at TEXT,               -- when a monitor first saw it (UTC, ISO 8601)
     last_seen_at  TEXT,               -- when a monitor last saw it change
     finished_at   TEXT,               -- when a monitor saw it end (NULL: ended unseen)
-    raw           TEXT NOT NULL       -- everything the server sent, JSON
+    raw           TEXT NOT NULL,      -- everything the server sent, JSON
+    packed        BLOB                -- the same, compressed as the monitor keeps it in memory
 );
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_ts DESC, id);
 CREATE INDEX IF NOT EXISTS jobs_open ON jobs (final) WHERE final = 0;
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 _COLUMNS = (
     "id", "api", "created_at", "created_ts", "status", "final", "type", "model_id", "model",
     "prompt", "progress", "credits", "cost", "currency", "error_code", "reason_code",
-    "error_message", "first_seen_at", "last_seen_at", "finished_at", "raw",
+    "error_message", "first_seen_at", "last_seen_at", "finished_at", "raw", "packed",
 )  # fmt: skip
 # a job stored as ended is written again only with more of it; one in flight takes the newer
 # state, and keeps when it was first seen (and when it was seen ending, once that is known)
@@ -113,10 +114,43 @@ class JobRecord:
     error_message: str | None
     finished_at: datetime | None  # when a monitor saw it end
     raw: Any
+    raw_json: str | None = None  # ``raw`` already written as JSON text
+    packed: bytes | None = None  # ``raw`` as the store keeps it (``store.pack``)
 
     @property
     def created_ts(self) -> float | None:
         return _ts(self.created_at)
+
+
+_STORED = (
+    "id", "created_ts", "created_at", "status", "final", "type", "model_id", "prompt",
+    "progress", "credits", "cost", "currency", "error_code", "reason_code", "error_message",
+    "packed",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class StoredJob:
+    """A stored job as a start or an older page reads it back: the list's columns, and the
+    compressed JSON (or, where none was stored, the JSON text)."""
+
+    id: str
+    created_ts: float | None
+    created_at: str | None
+    status: str | None
+    final: int
+    type: str | None
+    model_id: str | None
+    prompt: str | None
+    progress: float | None
+    credits: int | None
+    cost: float | None
+    currency: str | None
+    error_code: str | None
+    reason_code: str | None
+    error_message: str | None
+    packed: bytes | None
+    raw: str | None
 
 
 @dataclass(frozen=True)
@@ -268,7 +302,8 @@ class HistoryDB:
                 stamp,
                 stamp,
                 _iso(r.finished_at),
-                json.dumps(r.raw, ensure_ascii=False),
+                r.raw_json if r.raw_json is not None else json.dumps(r.raw, ensure_ascii=False),
+                r.packed,
             )
             for r in records
         ]
@@ -334,17 +369,20 @@ class HistoryDB:
                 return
             seen_ids = {i for i, _, ts in fresh if ts == before}
 
-    def page_below(
+    def stored_page(
         self,
         after: tuple[float, str] | None,
         low: float | None,
         limit: int,
         high: float | None = None,
-    ) -> list[tuple[str, float, str]]:
-        """Up to ``limit`` jobs (id, created_ts, raw JSON text) in the list's order (newest
-        first, ties by id) after the key ``after``, created from ``low`` to ``high``; jobs
-        with no readable creation time are left out."""
-        sql = "SELECT id, created_ts, raw FROM jobs WHERE created_ts IS NOT NULL"
+    ) -> list[StoredJob]:
+        """Up to ``limit`` jobs in the list's order (newest first, ties by id) after the key
+        ``after``, created from ``low`` to ``high``; jobs with no readable creation time are
+        left out. The raw JSON text is read only where no compressed copy is stored."""
+        sql = (
+            f"SELECT {', '.join(_STORED)}, CASE WHEN packed IS NULL THEN raw END FROM jobs"
+            " WHERE created_ts IS NOT NULL"
+        )
         args: list[Any] = []
         if high is not None:
             sql += " AND created_ts <= ?"
@@ -358,7 +396,20 @@ class HistoryDB:
         sql += " ORDER BY created_ts DESC, id LIMIT ?"
         args.append(limit)
         with self._lock:
-            return [(str(i), float(ts), str(raw)) for i, ts, raw in self._db.execute(sql, args)]
+            return [StoredJob(*row) for row in self._db.execute(sql, args)]
+
+    def stored_jobs(self, ids: Sequence[str]) -> list[StoredJob]:
+        """These stored jobs (those that are stored), in no particular order."""
+        out: list[StoredJob] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            sql = (
+                f"SELECT {', '.join(_STORED)}, CASE WHEN packed IS NULL THEN raw END FROM jobs"
+                f" WHERE id IN ({', '.join('?' for _ in chunk)})"
+            )
+            with self._lock:
+                out += [StoredJob(*row) for row in self._db.execute(sql, chunk)]
+        return out
 
     def job(self, job_id: str) -> tuple[float | None, str] | None:
         """One stored job: (created_ts, raw JSON text), or None."""

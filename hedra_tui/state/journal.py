@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import sqlite3
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from ..api.decode import parse_any
 from ..api.models import GenerationStatus
-from .history import HistoryDB, record_of
-from .store import Row, Store, unpack
+from .history import HistoryDB, JobRecord, StoredJob, record_of
+from .store import Row, Store
 
 SEED_ROWS = 200  # rows shown from disk at start, before the API answers
 SEED_IN_FLIGHT = 1000  # and the jobs stored in flight (their ends are to be seen), at most
@@ -44,7 +43,6 @@ ALL = "all"
 
 Keep = Callable[[Row], bool]
 Span = tuple[float, float]
-Work = tuple[bytes, str | None, datetime | None]  # a row to write: blob, model, finished_at
 
 
 @dataclass
@@ -121,11 +119,9 @@ class Journal:
         ids = self._load_page(store, now, SEED_ROWS, keep)
         low, high = self.span
         stored = [
-            (i, ts, raw)
-            for i in list(self._unfinished)[:SEED_IN_FLIGHT]
-            if (got := self.db.job(i)) is not None
-            for ts, raw in [got]
-            if ts is not None and low <= ts <= high and i not in store.rows
+            job
+            for job in self.db.stored_jobs(sorted(self._unfinished)[:SEED_IN_FLIGHT])
+            if job.created_ts is not None and low <= job.created_ts <= high
         ]
         ids |= self._merge(store, now, stored, keep)
         self.seeded = ids
@@ -138,30 +134,27 @@ class Journal:
     def _load_page(self, store: Store, now: datetime, limit: int, keep: Keep | None) -> set[str]:
         assert self.span is not None
         low, high = self.span
-        rows = self.db.page_below(
+        jobs = self.db.stored_page(
             self._disk_after, None if low == -math.inf else low, limit, high=high
         )
-        if len(rows) < limit:
+        if len(jobs) < limit:
             self._disk_done = True
-        if rows:
-            last_id, last_ts, _ = rows[-1]
-            self._disk_after = (last_ts, last_id)
-        return self._merge(store, now, rows, keep)
+        if jobs and jobs[-1].created_ts is not None:
+            self._disk_after = (jobs[-1].created_ts, jobs[-1].id)
+        return self._merge(store, now, jobs, keep)
 
     def _merge(
         self,
         store: Store,
         now: datetime,
-        rows: list[tuple[str, float, str]],
+        jobs: list[StoredJob],
         keep: Keep | None,
     ) -> set[str]:
-        if not rows:
+        if not jobs:
             return set()
-        since = self.ended.since or now
-        changed = store.upsert((parse_any(json.loads(raw)) for _, _, raw in rows), since)
-        # rows from disk: nothing to write back, and a job stored in flight is not known to
-        # be moving now (its stall clock starts when the API says so)
-        store.dirty.difference_update(changed)
+        # a job stored in flight is not known to be moving now: its stall clock starts
+        # from when a monitor last heard the API
+        changed = store.add_stored(jobs, self.ended.since or now)
         if keep is not None:
             unwanted = [i for i in changed if not keep(store.rows[i])]
             store.drop(unwanted)
@@ -261,13 +254,12 @@ class Journal:
 
     def _take(
         self, store: Store, now: datetime, *, ok: bool, whole: bool
-    ) -> tuple[list[Work], Span | None, datetime | None] | None:
+    ) -> tuple[list[JobRecord], Span | None, datetime | None] | None:
         ids = [i for i in store.dirty if i in store.rows]
         store.dirty.clear()
-        work = [
-            (row.blob, store.model_label(row) or None, row.finished_at)
-            for row in (store.rows[i] for i in ids)
-        ]
+        # built here, on the event loop's thread: only the database's own work goes to the
+        # worker (Python work there would contend for the interpreter with the screen)
+        work = [self._record(store, store.rows[i]) for i in ids]
         span = None
         if whole and self.settled and len(store):
             span = self._new_span(store)
@@ -278,6 +270,11 @@ class Journal:
         if not work and span is None and not ok:
             return None
         return work, span, now if ok else None
+
+    def _record(self, store: Store, row: Row) -> JobRecord:
+        record = record_of(row.gen, self.api, store.model_label(row) or None, row.finished_at)
+        raw_json = zlib.decompress(row.blob).decode("ascii")
+        return replace(record, raw_json=raw_json, packed=row.blob)
 
     def _written(self, task: asyncio.Future[None]) -> None:
         if task.cancelled():
@@ -303,16 +300,11 @@ class Journal:
 
     def _write(
         self,
-        work: list[Work],
+        records: list[JobRecord],
         span: Span | None,
         seen: datetime | None,
     ) -> None:
-        now = seen or datetime.now(UTC)
-        records = [
-            record_of(parse_any(unpack(blob)), self.api, model, finished)
-            for blob, model, finished in work
-        ]
-        self.db.save(records, now)
+        self.db.save(records, seen or datetime.now(UTC))
         if span is not None:
             low, high = span
             self.db.set_meta("span_low", ALL if low == -math.inf else repr(low))

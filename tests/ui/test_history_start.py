@@ -48,7 +48,7 @@ async def test_a_restart_shows_the_stored_history_before_the_api_answers_even_wh
     await _first_session(make_app, sim, path)
     stored = _db(path)
     assert stored.count() >= 100 and stored.meta("span_high") and stored.meta("last_seen_at")
-    newest = stored.page_below(None, None, 1)[0][0]
+    newest = stored.stored_page(None, None, 1)[0].id
     stored.close()
 
     set_fault(sim, "500")  # the API is down when the monitor starts again
