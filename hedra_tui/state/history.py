@@ -448,7 +448,13 @@ class HistoryDB:
 
 
 def record_of(
-    gen: Generation, api: str, model: str | None, finished_at: datetime | None
+    gen: Generation,
+    api: str,
+    model: str | None,
+    finished_at: datetime | None,
+    *,
+    raw_json: str | None = None,
+    packed: bytes | None = None,
 ) -> JobRecord:
     """The history's row for a generation/job, from what the server sent (raw values: the
     database is read by people and scripts, not drawn to a terminal)."""
@@ -475,6 +481,8 @@ def record_of(
         error_message=(gen.error.message if gen.error is not None else gen.error_message) or None,
         finished_at=finished_at,
         raw=raw,
+        raw_json=raw_json,
+        packed=packed,
     )
 
 

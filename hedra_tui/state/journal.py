@@ -28,7 +28,7 @@ import math
 import sqlite3
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ..api.models import GenerationStatus
@@ -272,9 +272,14 @@ class Journal:
         return work, span, now if ok else None
 
     def _record(self, store: Store, row: Row) -> JobRecord:
-        record = record_of(row.gen, self.api, store.model_label(row) or None, row.finished_at)
-        raw_json = zlib.decompress(row.blob).decode("ascii")
-        return replace(record, raw_json=raw_json, packed=row.blob)
+        return record_of(
+            row.gen,
+            self.api,
+            store.model_label(row) or None,
+            row.finished_at,
+            raw_json=zlib.decompress(row.blob).decode("ascii"),
+            packed=row.blob,
+        )
 
     def _written(self, task: asyncio.Future[None]) -> None:
         if task.cancelled():
