@@ -243,6 +243,7 @@ class Journal:
         the top). While a write is still going, the rows wait for the next flush."""
         if self.error is not None:
             store.dirty.clear()
+            store.fresh.clear()
             return
         if self._writing is not None and not self._writing.done():
             return
@@ -260,6 +261,7 @@ class Journal:
         # built here, on the event loop's thread: only the database's own work goes to the
         # worker (Python work there would contend for the interpreter with the screen)
         work = [self._record(store, store.rows[i]) for i in ids]
+        store.fresh.clear()
         span = None
         if whole and self.settled and len(store):
             span = self._new_span(store)
@@ -272,8 +274,9 @@ class Journal:
         return work, span, now if ok else None
 
     def _record(self, store: Store, row: Row) -> JobRecord:
+        gen = store.fresh.get(row.id)
         return record_of(
-            row.gen,
+            gen if gen is not None else row.gen,
             self.api,
             store.model_label(row) or None,
             row.finished_at,

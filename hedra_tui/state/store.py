@@ -220,6 +220,7 @@ class Store:
     endings: dict[str, Ending] = field(default_factory=dict)
     # with a local history, the ids whose data changed since it was last written
     journaled: bool = False
+    fresh: dict[str, Generation] = field(default_factory=dict)  # parsed, of the dirty rows
     ended_unseen: set[str] = field(default_factory=set)  # ended while no monitor was open
     dirty: set[str] = field(default_factory=set)
 
@@ -246,6 +247,7 @@ class Store:
         self._in_flight.clear()
         self.endings.clear()
         self.malformed.clear()
+        self.fresh.clear()
         self.exhausted = False
         self.version += 1
 
@@ -375,6 +377,8 @@ class Store:
             if old is None:
                 self._insert_order(row)
             changed.add(gen.id)
+            if self.journaled:
+                self.fresh[gen.id] = gen  # the history writes it without parsing it again
         if self.journaled:
             self.dirty |= changed
         return changed
@@ -401,6 +405,8 @@ class Store:
         if slow:
             added |= self.upsert(slow, now)
             self.dirty.difference_update(added)  # from disk: nothing to write back
+            for gen_id in added:
+                self.fresh.pop(gen_id, None)
         return added
 
     def _count(self, row: Row | None, delta: int) -> None:
