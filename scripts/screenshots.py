@@ -131,6 +131,8 @@ def stored_history(sim: Any) -> HistoryDB:
 
 async def stats_view(pilot: Any, sim: Any) -> None:
     await pilot.press("i", "3")  # the last 7 days
+    while pilot.app.screen.computing:  # read in a thread
+        await pilot.pause(0.05)
 
 
 async def errors_view(pilot: Any, sim: Any) -> None:

@@ -40,13 +40,15 @@ async def test_stats_view_shows_the_history_by_model_and_type(make_app, tmp_path
         await wait_for(pilot, lambda: app.cycles >= 1)
         await pilot.press("i")
         await wait_for(pilot, lambda: isinstance(app.screen, StatsScreen))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.screen.rendered == "24h")  # read in a thread
+        await pilot.pause(0.1)
         text = screen_text(app)
         assert "MODEL" in text and "TYPE" in text and "kling" in text and "veo" in text
         assert "jobs" in text and "failures" in text  # the chart
         assert "observed" in text
         await pilot.press("4")  # everything stored
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.screen.rendered == "all" and not app.screen.computing)
+        await pilot.pause(0.1)
         # the 40 stored before, and what this monitor wrote since (the simulator's jobs)
         ((jobs, done, failed),) = db.query(
             "SELECT count(*), sum(status = 'complete'), sum(status = 'error') FROM jobs"
@@ -63,5 +65,6 @@ async def test_stats_view_says_when_the_history_is_off(make_app):
         await wait_for(pilot, lambda: app.cycles >= 1)
         await pilot.press("i")
         await wait_for(pilot, lambda: isinstance(app.screen, StatsScreen))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.screen.rendered is not None)
+        await pilot.pause(0.1)
         assert "turned off" in screen_text(app)

@@ -3,10 +3,12 @@ of jobs and failures over time."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -120,6 +122,8 @@ class StatsScreen(ModalScreen[None]):
         self.palette = palette
         self.server = server
         self.range_name = range_name
+        self.rendered: str | None = None  # the range on screen (None: none yet)
+        self.computing = False
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -134,10 +138,26 @@ class StatsScreen(ModalScreen[None]):
         self._show()
 
     def _show(self) -> None:
+        """Read the range's figures in a thread (all of a 100,000-job history takes ~1 s):
+        keys answer meanwhile, and a range picked since wins."""
         box = self.query_one(Vertical)
         box.border_title = f"Stats: {RANGES[self.range_name]}"
+        self.computing = True
+        self._read(self.range_name)
+
+    @work(exclusive=True, group="stats", exit_on_error=False)
+    async def _read(self, range_name: str) -> None:
+        if self.rendered is None:
+            waiting = Text(f"reading the history ({RANGES[range_name]})…", style=self.palette.muted)
+            self.query_one("#stats-body", Static).update(waiting)
+        result = await asyncio.to_thread(self.compute, range_name)
+        if range_name == self.range_name:
+            self.rendered = range_name
+            self.computing = False
+            self._render_result(result)
+
+    def _render_result(self, result: Stats | str) -> None:
         keys = "  ".join(f"{k} {n}" for k, n in RANGE_KEYS.items())
-        result = self.compute(self.range_name)
         body = Table.grid()
         body.add_row(Text(f"{keys}   esc close", style=self.palette.muted))
         if isinstance(result, str):
