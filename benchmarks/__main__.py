@@ -8,7 +8,7 @@ machine and data: a per-job status poller, Textual's DataTable, and a DataTable 
 
 import sys
 
-from . import list_vs_datatable, requests_per_cycle, scale, terminal
+from . import history_start, list_vs_datatable, requests_per_cycle, scale, terminal
 
 quick = "--quick" in sys.argv
 rows: list[tuple[str, float, float, str]] = []
@@ -20,6 +20,8 @@ rows += terminal.main()
 if not quick:
     print()
     rows += scale.main()
+    print()
+    rows += history_start.main()
 
 print()
 print(f"{'measure':58} {'hedra-tui':>11} {'naive':>11} {'naive / ours':>13}")
