@@ -1,18 +1,28 @@
 """``uv run python -m benchmarks``: every benchmark, each a side-by-side comparison, then a table.
 
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
-machine and data: a per-job status poller, Textual's DataTable, and a DataTable monitor
-(``benchmarks/naive_monitor.py``) run as a real process in a pty. Takes ~10 minutes.
-``--quick`` skips the 100,000-generation runs.
+machine and data: a per-job status poller (v2 and v3), Textual's DataTable, and a DataTable
+monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty. Takes ~10 minutes.
+``--quick`` skips the 100,000-generation runs (scale, ``L``).
 """
 
 import sys
 
-from . import history_start, list_vs_datatable, requests_per_cycle, scale, terminal
+from . import (
+    history_start,
+    list_vs_datatable,
+    load_all,
+    requests_per_cycle,
+    scale,
+    terminal,
+    v3_requests,
+)
 
 quick = "--quick" in sys.argv
 rows: list[tuple[str, float, float, str]] = []
 rows += requests_per_cycle.main()
+print()
+rows += v3_requests.main()
 print()
 rows += list_vs_datatable.main(5_000 if quick else 100_000)
 print()
@@ -20,6 +30,8 @@ rows += terminal.main()
 if not quick:
     print()
     rows += scale.main()
+    print()
+    rows += load_all.main()
     print()
     rows += history_start.main()
 
