@@ -11,6 +11,7 @@ budget (``rate_budget.py``). Takes ~25 minutes.
 import sys
 
 from . import (
+    history_start,
     list_vs_datatable,
     load_all,
     rate_budget,
@@ -39,6 +40,8 @@ if not quick:
     rows += scale.main()
     print()
     rows += load_all.main()
+    print()
+    rows += history_start.main()
 
 print()
 print(f"{'measure':58} {'hedra-tui':>11} {'naive':>11} {'naive / ours':>13}")

@@ -258,5 +258,7 @@ def monitor_cmd(base_url: str, *extra: str) -> tuple[list[str], dict[str, str]]:
         "HEDRA_BASE_URL": base_url,
         "HEDRA_TUI_CONFIG": os.path.join(tmp, "hedra-bench-no-config.toml"),
         "HEDRA_TUI_STATE": os.path.join(tmp, "hedra-bench-state"),
+        # a new, empty local history for each run: no run starts from what another stored
+        "HEDRA_TUI_DATA": tempfile.mkdtemp(prefix="hedra-bench-data-"),
     }
     return [sys.executable, "-m", "hedra_tui", *extra], env

@@ -33,6 +33,7 @@ def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEDRA_")}
     env["HEDRA_TUI_CONFIG"] = os.path.join(tmp, "hedra-bench-no-config.toml")
     env["HEDRA_TUI_STATE"] = os.path.join(tmp, "hedra-bench-state")
+    env["HEDRA_TUI_DATA"] = tempfile.mkdtemp(prefix="hedra-bench-data-")  # an empty history
     return env
 
 

@@ -43,6 +43,8 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_RATE_CAP        requests a minute where the API states no limit (default 60)
   HEDRA_LOW_BANDWIDTH   a slow link: fewer, merged screen updates (--low-bandwidth)
   HEDRA_RAW_OUTPUT      write Textual's own output, not only the changed cells
+  HEDRA_HISTORY         keep a local history of the jobs seen (default true; --no-cache)
+  HEDRA_TUI_DATA        where the history files are (default: the user data directory)
   HEDRA_FILTERS, HEDRA_KEYMAP, HEDRA_COLUMNS
                         JSON; usually set in the config file as [filters], [keymap], columns
   HEDRA_TUI_CONFIG      the config file (`hedra-tui config path` prints it)
@@ -101,6 +103,12 @@ def _add_connection_flags(parser: argparse.ArgumentParser, *, sub: bool = False)
         action="store_true",
         default=default(False),
         help="run against the built-in simulator (no key needed)",
+    )
+    group.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=default(False),
+        help="keep no local history of the jobs seen (setting: history = false)",
     )
     group.add_argument(
         "--count", type=int, default=default(5000), help="--demo: generations in history"
@@ -187,6 +195,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_config.add_argument("--json", action="store_true", help="show: same as --format json")
 
+    p_db = sub.add_parser("db", help="the local history database of this base URL and key")
+    _add_connection_flags(p_db, sub=True)
+    p_db.add_argument(
+        "action",
+        choices=("path", "stats", "vacuum", "forget"),
+        help="path: where it is; stats: what it holds; vacuum: compact it; forget: delete it",
+    )
+    p_db.add_argument("--yes", action="store_true", help="forget: without asking")
+
+    p_stats = sub.add_parser("stats", help="what the history says: per model and type")
+    _add_connection_flags(p_stats, sub=True)
+    p_stats.add_argument(
+        "--range", choices=("today", "24h", "7d", "all"), default="24h", help="default 24h"
+    )
+    p_stats.add_argument(
+        "--format", choices=("table", "json", "csv"), default=None, help="table (default)"
+    )
+
     p_sim = sub.add_parser("sim", help="run the local Hedra API simulator")
     from .simulator.cli import add_sim_arguments
 
@@ -247,6 +273,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .simulator.cli import run_sim
 
         return run_sim(args)
+    if args.command in ("db", "stats"):
+        from .commands.history_cmd import run_db, run_stats
+
+        return run_db(args) if args.command == "db" else run_stats(args)
     if args.command == "config":
         from .commands.config_cmd import run_config
         from .ui.settings_check import UiChecks

@@ -35,7 +35,7 @@ APP_NAME = "hedra-tui"
 ENV_PREFIX = "HEDRA_"
 DOTENV = ".env"
 # read besides the settings: where the config and state files are
-PATH_ENV = ("HEDRA_TUI_CONFIG", "HEDRA_TUI_STATE")
+PATH_ENV = ("HEDRA_TUI_CONFIG", "HEDRA_TUI_STATE", "HEDRA_TUI_DATA")
 # Hedra's own v3 examples export the key as HEDRA_KEY: not ours, and not a misspelling of ours
 FOREIGN_ENV = ("HEDRA_KEY",)
 FILTER_NAMES = ("type", "created_after", "created_before", "prompt_query", "agent_thread_id", "ids")
@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     )
     keymap: dict[str, str] = Field(
         default_factory=dict, description='binding id -> keys, e.g. {"app.refresh" = "ctrl+r"}'
+    )
+    history: bool = Field(
+        default=True, description="keep a local history of the jobs seen (off: --no-cache)"
     )
     columns: list[str] | None = Field(
         default=None, description="list columns in order (C in the monitor chooses and saves)"

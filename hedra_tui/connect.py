@@ -10,8 +10,10 @@ import argparse
 import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .api.backend import Backend
@@ -50,6 +52,16 @@ class Connection:
     api: str = "v2"
     warnings: list[str] = field(default_factory=list)  # printed already; the monitor shows them
     transport: WaitForStart | None = None  # the demo simulator still starting: requests wait
+    demo_dir: Path | None = None  # the demo's history lives here, for the run only
+
+    def history_path(self) -> Path | None:
+        """The local history's file for this base URL and key; None when it is turned off.
+        The demo keeps its history in a temporary folder (its world is new at each start)."""
+        if not self.settings.history:
+            return None
+        from .state.history import history_path
+
+        return history_path(self.base_url, self.api_key, self.demo_dir)
 
     def client(self) -> Backend:
         """The backend of the chosen API version."""
@@ -75,6 +87,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         interval=getattr(args, "interval", None),
         low_bandwidth=getattr(args, "low_bandwidth", None),
         api_version=getattr(args, "api", None),
+        history=False if getattr(args, "no_cache", False) else None,
     )
 
 
@@ -134,9 +147,17 @@ def connect(args: argparse.Namespace, *, demo_in_background: bool = False) -> It
                 from .simulator.v3 import v3_credential
 
                 api, url, key = "v3", sim.base_url + "/v3", v3_credential(sim.api_key)
-            yield Connection(
-                settings, url, key, demo=sim, api=api, warnings=warnings, transport=transport
-            )
+            with tempfile.TemporaryDirectory(prefix="hedra-tui-demo-") as tmp:
+                yield Connection(
+                    settings,
+                    url,
+                    key,
+                    demo=sim,
+                    api=api,
+                    warnings=warnings,
+                    transport=transport,
+                    demo_dir=Path(tmp),
+                )
         finally:
             sim.stop()
         return

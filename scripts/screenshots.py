@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -18,10 +19,13 @@ os.environ["TEXTUAL_ANIMATIONS"] = "none"
 time.tzset()
 
 from hedra_tui.api.backend import Backend  # noqa: E402
+from hedra_tui.api.models import parse_generation  # noqa: E402
 from hedra_tui.api.v2 import V2Client  # noqa: E402
 from hedra_tui.api.v3 import V3Client  # noqa: E402
+from hedra_tui.simulator.data import models_payload  # noqa: E402
 from hedra_tui.simulator.server import SimServer  # noqa: E402
 from hedra_tui.simulator.v3 import v3_credential  # noqa: E402
+from hedra_tui.state.history import HistoryDB, record_of  # noqa: E402
 from hedra_tui.ui.app import HedraApp  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -33,6 +37,7 @@ async def shoot(
     size: tuple[int, int],
     steps: Callable[[Any, Any], Awaitable[None]] | None = None,
     api: str = "v2",
+    history: bool = False,
     **sim_args: Any,
 ) -> None:
     sim_args = {"count": 5000, "inflight": 20, "seed": 7, **sim_args}
@@ -43,11 +48,13 @@ async def shoot(
             )
         else:
             client = V2Client(sim.api_key, sim.base_url, max_retries=0)
+        db = stored_history(sim) if history else None
         app = HedraApp(
             client,
             clock=lambda: datetime.fromtimestamp(sim.world.now(), UTC),
             source="demo simulator",
             interval=0.5,
+            history=db,
         )
         async with app.run_test(size=size) as pilot:
             while not (app.cycles and app.detail.gen_id):
@@ -99,6 +106,35 @@ async def filtered(pilot: Any, sim: Any) -> None:
     await pilot.pause(0.2)
 
 
+def stored_history(sim: Any) -> HistoryDB:
+    """A local history as a monitor that watched the simulator's whole history left it: every
+    job, and when it ended (in a temporary folder)."""
+    folder = Path(tempfile.mkdtemp(prefix="hedra-shots-"))
+    db = HistoryDB.open(folder / "history.sqlite3").db
+    world = sim.world
+    now = world.now()
+    with world.lock:
+        jobs = [j for j in world.jobs if j.created <= now]
+    names = {m["id"]: m["name"] for m in models_payload()}
+    records = [
+        record_of(
+            parse_generation(world.payload(job)),
+            "v2",
+            names.get(job.model_id),
+            datetime.fromtimestamp(job.done_at, UTC) if job.done_at <= now else None,
+        )
+        for job in jobs
+    ]
+    db.save(records, datetime.fromtimestamp(now, UTC))
+    return db
+
+
+async def stats_view(pilot: Any, sim: Any) -> None:
+    await pilot.press("i", "3")  # the last 7 days
+    while pilot.app.screen.computing:  # read in a thread
+        await pilot.pause(0.05)
+
+
 async def errors_view(pilot: Any, sim: Any) -> None:
     await pilot.press("x")
 
@@ -119,6 +155,7 @@ async def main() -> None:
     await shoot("filter-errors-by-credits", (120, 40), filtered)
     await shoot("errors-view", (120, 40), errors_view)
     await shoot("help", (100, 44), show_help)
+    await shoot("stats-view", (120, 40), stats_view, history=True)
     await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
     await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
 

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api.backend import MAX_PAGE_SIZE, Backend, Balance, ListFilters, Page
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
@@ -33,10 +33,14 @@ from .budget import Budget, failure_words, user_asked
 from .derive import parse_time
 from .filters import ServerFilters
 from .health import ConnState, Health
+from .journal import CATCH_UP_PAGES, Journal
 from .reports import ChangeFeed, CycleReport, LiveChanges
 from .store import Store, utcnow
 from .strategies import Strategy, strategy_for
 from .timespec import AbsoluteTime
+
+if TYPE_CHECKING:
+    from .history import HistoryDB
 
 __all__ = [
     "ConnState",
@@ -119,6 +123,7 @@ class Poller:
         monotonic: Callable[[], float] = time.monotonic,
         max_streams: int = MAX_STREAMS,
         budget: Budget | None = None,
+        history: HistoryDB | None = None,
     ) -> None:
         self.backend = backend
         # what it may spend of the key's rate limit (none given: no limit of its own)
@@ -155,6 +160,10 @@ class Poller:
         self._unconfirmed: set[str] = set()  # see set_filters
         self._doomed: set[str] = set()  # rows to drop at the end of the next cycle
         self.strategy: Strategy = strategy_for(self)
+        # the local history: rows shown before the API answers, written as they change
+        self.journal = Journal(history, backend.name) if history is not None else None
+        store.journaled = self.journal is not None
+        self._catch_up: str | None = None  # "met" / "lost": how the first cycle ended it
 
     # -- what the person looks at -------------------------------------------------------
 
@@ -168,6 +177,23 @@ class Poller:
         """Paused: no cycles and no live streams until resumed."""
         self.paused = paused
         self.strategy.follow()
+
+    def seed(self) -> set[str]:
+        """Show the newest stored jobs (and those stored in flight) before the API answers;
+        returns their ids. The data is as old as the last time a monitor heard the API."""
+        journal = self.journal
+        if journal is None:
+            return set()
+        now = self.clock()
+        ids = journal.seed(self.store, now, self._keep(now))
+        if ids:
+            self.health.last_ok = journal.ended.since
+            self.strategy.seeded(ids)
+        return ids
+
+    def _keep(self, now: datetime) -> Callable[[Any], bool] | None:
+        """Which stored rows the current filters would return (None: all of them)."""
+        return self.filters.matcher(now) if self.filters else None
 
     @property
     def streams(self) -> Collection[str]:
@@ -185,8 +211,10 @@ class Poller:
         return self.strategy.details_pending(job_id)
 
     async def close(self) -> None:
-        """Stop what runs between cycles (live streams)."""
+        """Stop what runs between cycles (live streams); the history notes the time."""
         await self.strategy.close()
+        if self.journal is not None:
+            await self.journal.aclose(self.store, self.clock(), whole=self._whole())
 
     # -- server-side filters ------------------------------------------------------------
 
@@ -289,7 +317,35 @@ class Poller:
             if row is not None and row.final:
                 report.finished.add(gen_id)
         self._drop_rows(report)
+        if self.journal is not None:
+            self._settle_catch_up(report)
+            self._write_history(ok=report.error is None)
         return report
+
+    def _settle_catch_up(self, report: CycleReport) -> None:
+        """After the first good cycle that began from stored rows: the stored span holds
+        (or not), and jobs found ended that no monitor saw end are told apart."""
+        journal, how = self.journal, self._catch_up
+        if journal is None or how is None or journal.settled:
+            return
+        before = set(self.store.rows)
+        if how == "met":
+            journal.met(self.store, report.finished)
+        else:
+            journal.lost(self.store, report.finished)
+        report.changed |= before - set(self.store.rows)  # seeded rows that went
+        report.changed |= journal.ended.completed | journal.ended.failed
+
+    def _whole(self) -> bool:
+        """The store holds every job from its newest to its oldest (no filters, no gap at
+        the top, nothing kept from other filters): the history may vouch for it."""
+        return not (
+            self.filters or self._gap_floor or self._reloading or self._unconfirmed or self._doomed
+        )
+
+    def _write_history(self, *, ok: bool) -> None:
+        if self.journal is not None:
+            self.journal.flush(self.store, self.clock(), ok=ok, whole=self._whole())
 
     async def _cycle_watched(self, report: CycleReport) -> float:
         """Run ``_cycle``; returns how long the attempt that finished took.
@@ -411,11 +467,17 @@ class Poller:
         store = self.store
         first_load = self._reloading or len(store) == 0
         size = FIRST_PAGE if first_load else self.strategy.top_limit(self.top_size)
+        pages = MAX_GAP_PAGES
+        journal = self.journal
+        catching_up = journal is not None and not journal.settled and not first_load
+        if catching_up:
+            # the first cycle after rows shown from disk: page down until one of them
+            size, pages = MAX_PAGE_SIZE, CATCH_UP_PAGES
         seen: set[str] = set()
         cursor: str | None = None
         floor = self._gap_floor
         epoch = self._epoch
-        for _ in range(MAX_GAP_PAGES):
+        for number in range(pages):
             page = await self.backend.list_page(limit=size, cursor=cursor, filters=self._params())
             self.check_epoch(epoch)
             store.add_malformed(page.malformed)
@@ -427,6 +489,20 @@ class Poller:
             )
             report.changed |= self.strategy.merge_page(page.items)
             seen.update(g.id for g in page.items)
+            if catching_up and (known_before or page.next is None or number == pages - 1):
+                # met the stored rows (or the end of the list, or the end of patience):
+                # older pages go on from here once the disk has none
+                self._catch_up = "met" if known_before else "lost"
+                self._older = page.next
+                self._gap_floor = floor = None
+                if not known_before:
+                    store.exhausted = page.next is None
+                # the strategy may want the pages below too (v3 reads the status of its
+                # jobs in flight from them)
+                if page.next is None or not self.strategy.wants_deeper(seen, page.items):
+                    break
+                cursor = page.next
+                continue
             if first_load:
                 store.exhausted = page.next is None
                 self._older = page.next
@@ -481,6 +557,11 @@ class Poller:
         store = self.store
         if store.exhausted or self._reloading:
             return report  # new filters: older pages wait for the top to be loaded afresh
+        journal = self.journal
+        if journal is not None and journal.has_older:
+            now = self.clock()
+            report.changed = journal.load_older(store, now, self._keep(now))
+            return report  # from disk: no request
         start = self._older_start()
         if start is None:
             store.exhausted = True
@@ -512,6 +593,7 @@ class Poller:
             report.error = exc
             self._record_failure(exc)
         report.requests = self.backend.stats.requests - before
+        self._write_history(ok=False)
         return report
 
     async def load_history(self) -> AsyncGenerator[CycleReport, None]:
@@ -526,6 +608,12 @@ class Poller:
         """
         store = self.store
         if store.exhausted or self._reloading:
+            return
+        journal = self.journal
+        while journal is not None and journal.has_older and not store.exhausted:
+            now = self.clock()  # the local history's pages first: no request
+            yield CycleReport(changed=journal.load_older(store, now, self._keep(now)))
+        if self.store.exhausted:  # the local history held all of it
             return
         start = self._older_start()
         if start is None:
@@ -559,6 +647,7 @@ class Poller:
                 if page.next is None:
                     store.exhausted = True
                 report.requests = self.backend.stats.requests - before
+                self._write_history(ok=False)
                 yield report
         finally:
             if fetch is not None:

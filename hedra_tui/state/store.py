@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, KeysView
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -33,6 +33,9 @@ from ..api.models import (
     MalformedItem,
 )
 from ..api.sanitize import display
+
+if TYPE_CHECKING:
+    from .history import StoredJob
 from .derive import (
     ErrorGroup,
     cost_of,
@@ -40,6 +43,7 @@ from .derive import (
     error_group,
     eta_deadline,
     model_id_of,
+    money_text,
     parse_time,
     prompt_of,
 )
@@ -149,6 +153,50 @@ class Ending:
     credits: int | None
 
 
+def _stored_row(job: StoredJob, now: datetime) -> Row:
+    """The row of an ended job from its stored columns: what ``Store._make_row`` makes of the
+    same job's JSON (tests/unit/test_store.py checks that they agree), without parsing it."""
+    assert job.packed is not None
+    status = _i(job.status or "")
+    progress = job.progress if job.progress is not None and job.progress == job.progress else 0.0
+    progress = max(0.0, min(float(progress), 1.0))
+    code, reason = _i(job.error_code), _i(job.reason_code)
+    if job.credits is not None:
+        cost: float | None = float(job.credits)
+        cost_text = f"{job.credits:,}"
+    elif job.cost is not None and job.cost == job.cost:
+        currency = job.currency if job.currency and job.currency.isalpha() else ""
+        cost, cost_text = float(job.cost), money_text(float(job.cost), currency[:8].upper())
+    else:
+        cost, cost_text = None, ""
+    message = job.error_message or ""
+    return Row(
+        id=job.id,
+        id_text=display(job.id, max_len=64),
+        blob=job.packed,
+        version=0,
+        seen_at=now,
+        created=parse_time(job.created_at),
+        status=status,
+        status_text=_i(display(status or "unknown", max_len=20)),
+        type_text=_i(display(job.type or "?", max_len=20)),
+        prompt_text=display(job.prompt or "", max_len=PROMPT_DISPLAY_MAX),
+        model_key=_i(job.model_id),
+        progress=1.0 if status == GenerationStatus.COMPLETE else progress,
+        eta_at=None,
+        credits=job.credits,
+        cost=cost,
+        cost_text=_i(cost_text) or "",
+        error_code=code,
+        error_text=_i(display(code or "", max_len=30)),
+        error_message=display(message, max_len=ERROR_MESSAGE_MAX) if message else "",
+        error_group=error_group(code, reason),
+        reason_code=reason,
+        progress_changed_at=now,
+        confirmed_at=now,
+    )
+
+
 def _steady_eta(old: Row | None, new: datetime | None) -> datetime | None:
     """Keep the deadline a row had when a poll moves it by under ``ETA_JITTER`` seconds: the
     server's whole-second ``eta_sec`` read at a new instant jitters, and every jitter would
@@ -181,6 +229,11 @@ class Store:
     # jobs seen going from in flight to final this session; unlike rows, these outlive a
     # change of server-side filters, so the activity strip keeps counting the whole session
     endings: dict[str, Ending] = field(default_factory=dict)
+    # with a local history, the ids whose data changed since it was last written
+    journaled: bool = False
+    fresh: dict[str, Generation] = field(default_factory=dict)  # parsed, of the dirty rows
+    ended_unseen: set[str] = field(default_factory=set)  # ended while no monitor was open
+    dirty: set[str] = field(default_factory=set)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -205,6 +258,7 @@ class Store:
         self._in_flight.clear()
         self.endings.clear()
         self.malformed.clear()
+        self.fresh.clear()
         self.exhausted = False
         self.version += 1
 
@@ -334,7 +388,37 @@ class Store:
             if old is None:
                 self._insert_order(row)
             changed.add(gen.id)
+            if self.journaled:
+                self.fresh[gen.id] = gen  # the history writes it without parsing it again
+        if self.journaled:
+            self.dirty |= changed
         return changed
+
+    def add_stored(self, jobs: Iterable[StoredJob], now: datetime) -> set[str]:
+        """Add jobs read back from the local history; returns the ids added. Rows already
+        here are left as they are (what the API said this session is newer). An ended job
+        stored with its compressed JSON is built from the stored columns, without parsing
+        its JSON (see ``_stored_row``); the others go through :meth:`upsert`."""
+        added: set[str] = set()
+        slow: list[Generation] = []
+        for job in jobs:
+            if job.id in self.rows:
+                continue
+            if job.final and job.packed is not None:
+                row = _stored_row(job, now)
+                self.rows[row.id] = row
+                self._count(row, +1)
+                self._insert_order(row)
+                added.add(row.id)
+            else:
+                raw = unpack(job.packed) if job.packed is not None else json.loads(job.raw or "{}")
+                slow.append(parse_any(raw))
+        if slow:
+            added |= self.upsert(slow, now)
+            self.dirty.difference_update(added)  # from disk: nothing to write back
+            for gen_id in added:
+                self.fresh.pop(gen_id, None)
+        return added
 
     def prepare(self, gens: Iterable[Generation], now: datetime) -> list[Row]:
         """The rows of generations new to the store, built without touching it: safe in a
@@ -355,6 +439,9 @@ class Store:
             self.rows[gen.id] = row
             self._insert_order(row)
             changed.add(gen.id)
+            if self.journaled:
+                self.fresh[gen.id] = gen
+                self.dirty.add(gen.id)
         return changed
 
     def _count(self, row: Row | None, delta: int) -> None:

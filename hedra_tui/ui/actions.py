@@ -242,6 +242,15 @@ COMMANDS: tuple[Command, ...] = (
         title="Errors view",
     ),
     Command(
+        "app.stats",
+        "i",
+        "stats",
+        "Stats",
+        "stats: jobs, failures, durations, spending per model and type (the local history)",
+        FIND,
+        title="Stats view",
+    ),
+    Command(
         "app.watch",
         "w",
         "watch",

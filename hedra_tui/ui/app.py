@@ -38,8 +38,11 @@ from ..state.derive import format_age
 from ..state.errors_view import error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
+from ..state.history import HistoryDB
 from ..state.poller import Poller
 from ..state.reports import CycleReport, LiveChanges
+from ..state.stats import Stats
+from ..state.stats import compute as compute_stats
 from ..state.store import Store, utcnow
 from ..state.view import View
 from .actions import COMMANDS, Command, bindings, keys_in_force
@@ -54,6 +57,7 @@ from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
 from .screens.server_filters import ServerFilterScreen
+from .screens.stats import StatsScreen
 from .widgets.detail import DetailPane
 from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
@@ -78,6 +82,7 @@ SHORT = 30
 # when an age on screen or the header's minute has rolled over
 IDLE_TICK_EVERY = 5.0
 LOAD_ALL_REDRAW = 0.5  # seconds between screen updates while L loads the history
+SINCE_SHOWN_FOR = 30.0  # "since last run" stays at least this long, then a key puts it away
 
 
 class HedraApp(App[int]):
@@ -123,9 +128,11 @@ class HedraApp(App[int]):
         rate_cap: float | None = None,
         low_bandwidth: bool = False,
         raw_output: bool = False,
+        history: HistoryDB | None = None,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
+        self.history = history  # the local history (None: turned off)
         self.first_load_label = loading  # in the list's title until the first cycle reports
         self.backend = backend
         self.caps = backend.capabilities  # what the backend can do: the UI asks nothing else
@@ -156,6 +163,7 @@ class HedraApp(App[int]):
             max_streams=max_streams,
             # its share of the key's rate limit (neither given: no budget of its own)
             budget=Budget(rate_share, rate_cap),
+            history=history,
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
         self.assets = AssetActions(self)
@@ -175,6 +183,9 @@ class HedraApp(App[int]):
         self.low_bandwidth = low_bandwidth
         self.raw_output = raw_output
         self.screen_diff: ScreenDiff | None = None
+        self._since_shown_at: float | None = None  # "since last run" went up then (monotonic)
+        self._history_error_told = False
+        self._since_told = False
 
     # -- layout -------------------------------------------------------------------------
 
@@ -234,6 +245,9 @@ class HedraApp(App[int]):
         self.watch(self, "theme", self._on_theme_change, init=False)
         install_exit_handlers(self.exit)  # the terminal went away: exit, do not linger
         self._schedule_tick(1.0)
+        seeded = self.poller.seed()  # the local history first: rows before the API answers
+        if seeded:
+            self.apply_changes(seeded)
         self._update_header()
         if self.autopoll:
             self.poll_loop()
@@ -323,6 +337,14 @@ class HedraApp(App[int]):
         elif not failing and self._was_failing:
             self.toast("Connection restored")
         self._was_failing = failing
+        journal = self.poller.journal
+        if journal is not None:
+            if journal.ended and journal.settled and not self._since_told:
+                self._since_told = True
+                self._since_shown_at = self.poller.monotonic()
+            if journal.error and not self._history_error_told:
+                self._history_error_told = True
+                self.toast(journal.error, severity="warning")
         self.apply_changes(report.changed, report.finished)
 
     def show_live(self, changes: LiveChanges) -> None:
@@ -388,6 +410,18 @@ class HedraApp(App[int]):
         if self.unseen:
             self.unseen = 0
             self._update_header()
+        shown = self._since_shown_at
+        if shown is not None and self.poller.monotonic() - shown >= SINCE_SHOWN_FOR:
+            # "since last run" was up long enough to be read: a key puts it away (the
+            # rows keep their mark)
+            self._since_shown_at = None
+            self._update_header()
+
+    def _since_last_run(self) -> tuple[int, int] | None:
+        journal = self.poller.journal
+        if journal is None or not journal.ended or self._since_shown_at is None:
+            return None
+        return len(journal.ended.completed), len(journal.ended.failed)
 
     def action_watch(self) -> None:
         gen_id = self.list_view.cursor_id
@@ -415,6 +449,9 @@ class HedraApp(App[int]):
             title += f" · {described}"
         if self.poller.filters:
             title += f" · server: {self.poller.filters.describe()}"
+        journal = self.poller.journal
+        if journal is not None and journal.seeded and not journal.settled:
+            title += " · from the local history, not yet confirmed by the API"
         # border titles are markup: what the user typed is escaped and made safe first
         title = escape(display(title, max_len=200))
         pane = self.query_one("#list-pane")
@@ -445,6 +482,7 @@ class HedraApp(App[int]):
             loading=loading,
             unreadable=facts.unreadable,
             unseen=self.unseen,
+            since=self._since_last_run(),
         )
         money = money_piece(facts.money, palette)
         budget = budget_piece(facts.usage, palette)
@@ -743,6 +781,16 @@ class HedraApp(App[int]):
                 self.list_view.focus()
 
         self.push_screen(screen, picked)
+
+    def action_stats(self) -> None:
+        history = self.history
+
+        def figures(range_name: str) -> Stats | str:
+            if history is None:
+                return "The stats read the local history, which is turned off (--no-cache)."
+            return compute_stats(history, range_name, self.clock())
+
+        self.push_screen(StatsScreen(figures, self.palette))
 
     def action_toggle_status(self, status: str) -> None:
         self.view.toggle_status(status)

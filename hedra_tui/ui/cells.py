@@ -100,11 +100,14 @@ def first_fit(candidates: Sequence[str], width: int) -> str:
     return fit(candidates[-1], width)
 
 
-def status_cell(icon: str, status: str, word: str, watched: bool, width: int) -> str:
-    """``▶ processing ★``, or ``▶ proc ★`` where there is less room."""
-    star = " ★" if watched else ""
+def status_cell(
+    icon: str, status: str, word: str, watched: bool, width: int, *, unseen: bool = False
+) -> str:
+    """``▶ processing ★``, or ``▶ proc ★`` where there is less room; ``•`` marks a job
+    that ended while no monitor was open."""
+    marks = (" ★" if watched else "") + (" •" if unseen else "")
     short = STATUS_SHORT.get(status, word)
-    return first_fit([f"{icon} {word}{star}", f"{icon} {short}{star}"], width)
+    return first_fit([f"{icon} {word}{marks}", f"{icon} {short}{marks}"], width)
 
 
 def error_cell(icon: str, code: str, text: str, reason: str | None, width: int) -> str:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..api.sanitize import display
 from ..config import Settings, origins, remember, remembered, save_setting
 from ..connect import connect, filters_from_args
+
+if TYPE_CHECKING:
+    from ..state.history import HistoryDB
 
 
 def ui_warnings(settings: Settings, available_themes: set[str]) -> list[str]:
@@ -19,6 +24,26 @@ def ui_warnings(settings: Settings, available_themes: set[str]) -> list[str]:
     out = keymap_warnings(settings.keymap, where["keymap"])
     bad_theme = theme_warning(settings.theme, where["theme"], available_themes)
     return out + ([bad_theme] if bad_theme else [])
+
+
+def open_history(path: Path | None) -> tuple[HistoryDB | None, list[str]]:
+    """The local history at ``path`` (None: turned off), and what to tell the person: a
+    corrupt or foreign file set aside, or a history that cannot be kept at all (the monitor
+    then runs without one)."""
+    if path is None:
+        return None, []
+    from ..state.history import HistoryDB, HistoryError
+
+    try:
+        opened = HistoryDB.open(path)
+    except HistoryError as exc:
+        return None, [f"the local history is off for this run: {exc.message}"]
+    if opened.set_aside is None:
+        return opened.db, []
+    return opened.db, [
+        f"the local history {path} was {opened.reason}: it was moved to {opened.set_aside} "
+        "and a new one was started"
+    ]
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -36,6 +61,9 @@ def run_app(args: argparse.Namespace) -> int:
             print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
         theme = conn.settings.theme if conn.settings.theme in themes else remembered("theme")
         client = conn.client()
+        history, told = open_history(conn.history_path())
+        for warning in told:
+            print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
         source = ("demo simulator" if conn.demo else conn.base_url) + (
             " (v3)" if conn.api == "v3" else ""
         )
@@ -59,7 +87,8 @@ def run_app(args: argparse.Namespace) -> int:
             rate_cap=conn.settings.rate_cap,
             low_bandwidth=conn.settings.low_bandwidth,
             raw_output=conn.settings.raw_output,
-            warnings=[*conn.warnings, *extra],
+            warnings=[*conn.warnings, *extra, *told],
+            history=history,
             loading=(
                 f"starting the demo simulator ({args.count:,} generations)…"
                 if conn.demo
@@ -67,5 +96,9 @@ def run_app(args: argparse.Namespace) -> int:
             ),
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
-        result = app.run()
+        try:
+            result = app.run()
+        finally:
+            if history is not None:
+                history.close()
     return 0 if result is None else int(result)

@@ -62,7 +62,7 @@ def complete_in_bash(
 
 def test_each_shell_gets_a_script_naming_every_command():
     commands = [c.name for c in describe(build_parser()).commands]
-    assert commands == ["list", "watch", "config", "sim", "completion"]
+    assert commands == ["list", "watch", "config", "db", "stats", "sim", "completion"]
     for shell in SHELLS:
         result = _cli("completion", shell)
         assert result.returncode == 0, result.stderr
@@ -83,7 +83,7 @@ def test_the_bash_script_is_valid_bash(bash_script):
 @pytest.mark.parametrize(
     ("words", "offered"),
     [
-        (["hedra-tui", ""], ["list", "watch", "config", "sim", "completion"]),
+        (["hedra-tui", ""], ["list", "watch", "config", "db", "stats", "sim", "completion"]),
         (["hedra-tui", "li"], ["list"]),
         (["hedra-tui", "--ap"], ["--api"]),
         (["hedra-tui", "--api", ""], ["v2", "v3"]),

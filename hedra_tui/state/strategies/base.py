@@ -38,6 +38,11 @@ class Strategy(ABC):
     async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
         """Bring the jobs in flight up to date (``fresh``: the ids the top page just held)."""
 
+    def seeded(self, ids: set[str]) -> None:
+        """These jobs were shown from the local history (a backend that reads details per
+        job need not read those of ended jobs stored whole)."""
+        return None
+
     def top_limit(self, size: int) -> int:
         """How many jobs to ask for on the newest page (``size``: the poller's choice)."""
         return size

@@ -172,6 +172,13 @@ class V3Strategy(Strategy):
 
     # -- merging ------------------------------------------------------------------------
 
+    def seeded(self, ids: set[str]) -> None:
+        store = self.poller.store
+        for job_id in ids:
+            row = store.get(job_id)
+            if row is not None and row.final and "outputs" in _json(row.raw):
+                self._hydrated.add(job_id)  # its result was read before it was stored
+
     def details_pending(self, job_id: str) -> bool:
         """The job's details (prompt, outputs, error) are not read yet."""
         return job_id not in self._hydrated

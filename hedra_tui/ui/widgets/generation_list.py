@@ -355,7 +355,8 @@ class GenerationList(ScrollView, can_focus=True):
 
     def _cell_key(self, row: Row, key: str, w: int, now: datetime, stalled: bool) -> object:
         if key == "status":
-            return (row.status_text, row.id in self.store.watched)
+            store = self.store
+            return (row.status_text, row.id in store.watched, row.id in store.ended_unseen)
         if key == "type":
             return row.type_text
         if key == "prompt":
@@ -476,7 +477,9 @@ class GenerationList(ScrollView, can_focus=True):
         key = col.key
         if key == "status":
             watched = row.id in self.store.watched  # watched jobs carry a star
-            text = status_cell(status_icon(row.status), row.status, row.status_text, watched, w)
+            unseen = row.id in self.store.ended_unseen  # ended while no monitor was open
+            icon = status_icon(row.status)
+            text = status_cell(icon, row.status, row.status_text, watched, w, unseen=unseen)
             return [Segment(text, base + status_style)]
         if key == "type":
             return [Segment(fit(row.type_text, w), base)]

@@ -171,8 +171,10 @@ def count_pieces(
     loading: tuple[str, str] = ("", ""),
     unreadable: int = 0,
     unseen: int = 0,
+    since: tuple[int, int] | None = None,
 ) -> list[Piece]:
-    """Counts by status, stalled jobs, new endings, unreadable items, what is loading."""
+    """Counts by status, stalled jobs, new endings, jobs that ended while no monitor was
+    open (``since``: completed, failed), unreadable items, what is loading."""
     pieces: list[Piece] = []
     for status in _ORDER:
         n = counts.get(status, 0)
@@ -226,6 +228,36 @@ def count_pieces(
             Piece(
                 (_t(f"● {unseen:,} new", style), _t(f"●{compact(unseen)} new", style)),
                 (ICONS_SOME,),
+                keep=3,
+            )
+        )
+    if since is not None:
+        done, failed = since
+        ok_style = palette.for_status(GenerationStatus.COMPLETE)
+        bad_style = palette.for_status(GenerationStatus.ERROR)
+        pieces.append(
+            Piece(
+                (
+                    _pair(
+                        ("since last run: ", palette.muted),
+                        (f"✓ {done:,} done", ok_style),
+                        (" ", ""),
+                        (f"✗ {failed:,} failed", bad_style),
+                    ),
+                    _pair(
+                        ("since last: ", palette.muted),
+                        (f"✓{compact(done)}", ok_style),
+                        (" ", ""),
+                        (f"✗{compact(failed)}", bad_style),
+                    ),
+                    _pair(
+                        ("• ", palette.muted),
+                        (f"✓{compact(done)}", ok_style),
+                        (" ", ""),
+                        (f"✗{compact(failed)}", bad_style),
+                    ),
+                ),
+                (WORDS_SHORT, ICONS_SOME),
                 keep=3,
             )
         )
