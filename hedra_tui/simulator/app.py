@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import data, v3
+from . import data, submit, v3
 from .faults import FaultPlan
 from .world import SimWorld
 
@@ -50,7 +50,10 @@ class Stats:
         }
 
 
-def endpoint_of(path: str) -> str:
+def endpoint_of(path: str, method: str = "GET") -> str:
+    """The name a request is counted under: its path with ids folded, ``POST`` named."""
+    if method != "GET":
+        return f"{method} {endpoint_of(path)}"
     if path.startswith("/generations/") and path.endswith("/status"):
         return "/generations/{id}/status"
     if path.startswith("/v3/jobs/"):
@@ -117,6 +120,72 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         )
         return JSONResponse({"page_info": {"limit": limit, "offset": offset}, "data": items})
 
+    async def create_generation(request: Request) -> Response:
+        """``POST /generations``: checked like the spec (422 for the schema, 400 for values the
+        model does not support, 402 when the credits cannot pay), then a new job in flight."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse(
+                {"detail": [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]},
+                status_code=422,
+            )
+        problems = submit.v2_schema_problems(body)
+        if problems:
+            return JSONResponse({"detail": problems}, status_code=422)
+        violations = submit.v2_value_problems(body)
+        if violations:
+            first = violations[0]
+            return JSONResponse(
+                {
+                    "detail": {
+                        "type": "INVALID_ARGUMENT",
+                        "message": f"{first['field']}: {first['message']}",
+                        "param": first["field"],
+                        "violations": violations,
+                    }
+                },
+                status_code=400,
+            )
+        model = submit.v2_model(body)
+        cost = submit.v2_price(body, model)
+        left = world.credits_left()
+        if cost > left:
+            return JSONResponse(
+                {
+                    "detail": {
+                        "type": "INSUFFICIENT_BALANCE",
+                        "message": f"This generation needs {cost:,} credits; {left:,.0f} left.",
+                        "credits_needed": cost,
+                        "credits_available": int(left),
+                    }
+                },
+                status_code=402,
+            )
+        if model is None:  # no model named: the first of the type's kind
+            model = data.models_for(submit.V2_TYPES[body["type"]][0])[0]
+        job = world.submit(
+            gen_type=body["type"],
+            asset_type=submit.V2_TYPES[body["type"]][0],
+            model=model,
+            prompt=submit.v2_prompt(body),
+            given=body,
+            credits=cost,
+        )
+        with world.lock:
+            gen = world.payload(job)
+        ack = {
+            **body,
+            "id": job.id,
+            "asset_id": job.id,
+            "created_at": gen["created_at"],
+            "status": gen["status"],
+            "progress": gen["progress"],
+            "eta_sec": gen["eta_sec"],
+            "batch_generation_id": None,
+        }
+        return JSONResponse(ack)
+
     async def get_status(request: Request) -> Response:
         gen_id = request.path_params["generation_id"]
         with world.lock:
@@ -167,7 +236,9 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         if request.method == "POST":
             stats.reset()
             view.reset_stream_stats()
-        return JSONResponse({**stats.as_json(), **view.stream_stats()})
+        return JSONResponse(
+            {**stats.as_json(), **view.stream_stats(), "submitted": world.submitted}
+        )
 
     async def sim_advance(request: Request) -> Response:
         world.advance(float((await request.json()).get("seconds", 0)))
@@ -179,6 +250,13 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
     async def sim_inflight(request: Request) -> Response:
         ids = world.add_inflight(int((await request.json()).get("count", 1)))
         return JSONResponse({"ids": ids})
+
+    async def sim_balance(request: Request) -> Response:
+        """Set the credits left (``{"credits": 5}``; null goes back to the simulated use);
+        the v3 wallet follows at a cent a credit."""
+        value = (await request.json()).get("credits")
+        world.balance_override = None if value is None else float(value)
+        return JSONResponse(world.credits())
 
     async def sim_world(request: Request) -> Response:
         return JSONResponse(world.summary())
@@ -199,7 +277,8 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         return Response(body, media_type="application/octet-stream")
 
     routes = [
-        Route("/generations", list_generations),
+        Route("/generations", list_generations, methods=["GET"]),
+        Route("/generations", create_generation, methods=["POST"]),
         Route("/generations/{generation_id}/status", get_status),
         Route("/billing/credits", get_credits),
         Route("/models", list_models),
@@ -211,6 +290,7 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         Route("/_sim/generations", sim_inject, methods=["POST"]),
         Route("/_sim/inflight", sim_inflight, methods=["POST"]),
         Route("/_sim/world", sim_world, methods=["GET"]),
+        Route("/_sim/balance", sim_balance, methods=["POST"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
     ]
     routes += v3.routes(view)
@@ -274,7 +354,7 @@ class ApiMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        self.stats.requests[endpoint_of(path)] += 1
+        self.stats.requests[endpoint_of(path, scope.get("method", "GET"))] += 1
         status_box = {"status": 0}
 
         async def counting_send(message: Message) -> None:
@@ -287,6 +367,7 @@ class ApiMiddleware:
         finally:
             self.stats.log.append(
                 {
+                    "method": scope.get("method", "GET"),
                     "path": path,
                     "query": scope.get("query_string", b"").decode("latin-1")[:300],
                     "status": status_box["status"],
