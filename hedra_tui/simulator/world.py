@@ -227,11 +227,21 @@ class SimWorld:
         """Add a new in-flight job whose served JSON is overridden by ``fields``.
 
         ``v3_log_message`` is not served as a field: it becomes the message of one more entry
-        in the job's v3 lifecycle log (log, status and stream frames), sent as given."""
+        in the job's v3 lifecycle log (log, status and stream frames), sent as given.
+        ``sim_model`` (a model's slug) and ``sim_prompt`` set what the job ran on and its
+        prompt, for both APIs."""
         with self.lock:
             fields = dict(fields)
             message = fields.pop("v3_log_message", None)
+            slug = fields.pop("sim_model", None)
+            prompt = fields.pop("sim_prompt", None)
             job = self._new_job(self.now(), self._rng, history=False)
+            model = next((m for m in data.MODELS if m["slug"] == slug), None)
+            if model is not None:
+                job.model_id = data.model_id(model["slug"])
+                job.type = model["type"]
+            if isinstance(prompt, str):
+                job.prompt = prompt
             job.queued_s += 600
             if isinstance(fields.get("id"), str):
                 job.id = fields["id"]

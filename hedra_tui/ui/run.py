@@ -55,6 +55,7 @@ def run_app(args: argparse.Namespace) -> int:
             on_columns=lambda cols: str(save_setting("columns", list(cols))),
             export_dir=conn.settings.download_dir,
             max_streams=conn.settings.max_streams,
+            resubmit_max=conn.settings.resubmit_max,
             warnings=[*conn.warnings, *extra],
             loading=(
                 f"starting the demo simulator ({args.count:,} generations)…"
