@@ -381,6 +381,10 @@ class ApiMiddleware:
         if fault is not None:
             await self._apply(fault, scope, receive, send, raw_send)
             return
+        await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request as the API answers it: the key checked, then the route."""
         headers = dict(scope.get("headers") or [])
         if scope["path"].startswith("/v3/"):
             auth = headers.get(b"authorization", b"").decode("latin-1")
@@ -433,6 +437,14 @@ class ApiMiddleware:
                 {"type": "http.response.body", "body": b'{"page_info": {"limit"', "more_body": True}
             )
             _abort(raw_send)
+        elif mode == "lost":
+
+            async def swallow(message: Message) -> None:
+                pass  # the answer never leaves the server
+
+            await self._serve(scope, receive, swallow)
+            if not _abort(raw_send):
+                raise ConnectionAbortedError("simulated lost answer")
         elif mode == "drop" and not _abort(raw_send):
             await send(
                 {

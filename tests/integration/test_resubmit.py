@@ -203,17 +203,30 @@ async def test_v3_the_same_idempotency_key_returns_the_same_job(sim_factory):
     assert stats(sim)["requests"]["POST /v3/models/bfl/flux-pro"] == 3
 
 
-async def test_v3_a_submit_retried_after_a_lost_answer_starts_one_job(sim_factory):
-    """The client retries a submit after a dropped connection: the key makes it safe."""
+async def test_v3_a_submit_whose_answer_is_lost_is_retried_and_starts_one_job(sim_factory):
+    """The job starts, its answer is lost; the client sends the submit again under the same
+    key and gets the first job back, not a second one."""
     sim = sim_factory(count=5, inflight=0, seed=3, arrivals=False)
     async with _v3(sim, max_retries=2) as client:
         item = await client.resubmission(_v3_failed(sim, "bfl/flux-pro"))
-        first = await client.submit(item, idempotency_key="k-lost")
-        # the same key again, as after an answer that never arrived
-        set_fault(sim, "500", count=1, path="/v3/models/bfl/flux-pro")
-        again = await client.submit(item, idempotency_key="k-lost")
-        assert again.id == first.id
+        set_fault(sim, "lost", count=1, path="/v3/models/bfl/flux-pro")
+        new = await client.submit(item, idempotency_key="k-lost")
+        assert new.raw["prompt"] == "a paper boat on a pond"
+    assert stats(sim)["requests"]["POST /v3/models/bfl/flux-pro"] == 2
     assert stats(sim)["submitted"] == 1
+
+
+async def test_v2_a_submit_whose_answer_is_lost_is_not_sent_again(sim_factory):
+    """No idempotency key on v2: a lost answer is an error, never a second POST."""
+    sim = sim_factory(count=5, inflight=0, seed=3, arrivals=False)
+    client = V2Client(sim.api_key, sim.base_url, timeout=5.0, max_retries=2)
+    async with client:
+        item = await client.resubmission(_failed(sim, input={"type": "image", "text_prompt": "x"}))
+        set_fault(sim, "lost", count=1, path="/generations")
+        with pytest.raises(APIConnectionError):
+            await client.submit(item, idempotency_key="k")
+    assert stats(sim)["requests"]["POST /generations"] == 1
+    assert stats(sim)["submitted"] == 1  # the job did start: only the list can tell
 
 
 async def test_v3_field_errors_come_back_with_details(sim_factory):

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..backend import CREDITS, Price, Resubmission
 from ..models import AIModel, Generation
+from ..sanitize import display
 
 # ids a request may reserve for the job it creates: they belong to the first job, and sent
 # again they would name a job that exists already
@@ -71,7 +72,7 @@ def price(item: Resubmission, model: AIModel | None) -> Price:
         return Price(None, CREDITS, "price unknown: the model lists no price")
     cost = details.credit_cost
     scale = details.unit_scale or 1
-    unit = details.billing_unit or "generation"
+    unit = display(details.billing_unit or "generation", max_len=20)
     body = item.body
     batch = body.get("batch_size")
     batch = batch if isinstance(batch, int) and not isinstance(batch, bool) and batch > 1 else 1

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,13 +38,10 @@ def _jobs(count: int) -> str:
     return f"{count:,} job" + ("" if count == 1 else "s")
 
 
-def items_table(plan: Plan) -> Table:
-    """One line per job (mark, prompt, model, price or step), a second for why, if any."""
-    grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(width=1, no_wrap=True)
-    grid.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(justify="right", no_wrap=True)
+def items_view(plan: Plan) -> Group:
+    """One line per job (mark, prompt, model, price or step), then why, if anything is to
+    be said, wrapped under it (words are never cut)."""
+    parts: list[RenderableType] = []
     for item in plan.items:
         mark, style = MARKS[item.step]
         if item.step is Step.SENT and item.new_id:
@@ -53,13 +52,20 @@ def items_table(plan: Plan) -> Table:
             right = Text("reading…", style="dim")
         else:
             right = Text(item.step.value, style=style)
-        grid.add_row(Text(mark, style=style), Text(item.prompt_text), Text(item.model_text), right)
+        line = Table.grid(padding=(0, 1), expand=True)
+        line.add_column(width=1, no_wrap=True)
+        line.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
+        line.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        line.add_column(justify="right", no_wrap=True)
+        line.add_row(Text(mark, style=style), Text(item.prompt_text), Text(item.model_text), right)
+        parts.append(line)
         note = item.note
         if not note and item.step is Step.READY and item.price is not None:
             note = item.price.basis
         if note:
-            grid.add_row(Text(""), Text(note, style="dim" if item.step is Step.READY else ""))
-    return grid
+            quiet = item.step is Step.READY
+            parts.append(Padding(Text(note, style="dim" if quiet else ""), (0, 0, 0, 2)))
+    return Group(*parts)
 
 
 def summary_text(plan: Plan, backend_keeps: str) -> Text:
@@ -140,7 +146,7 @@ class ResubmitScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title()
+            box.border_title = escape(self._title())  # a title is markup: the group's name is not
             with KeyScroll(id="resubmit-scroll"):
                 yield Static(id="resubmit-items")
             yield Static(id="resubmit-summary")
@@ -167,7 +173,7 @@ class ResubmitScreen(ModalScreen[None]):
         except NoMatches:
             return
         plan = self.plan
-        items.update(Group(items_table(plan)))
+        items.update(items_view(plan))
         self.query_one("#resubmit-summary", Static).update(summary_text(plan, self.keeps))
         keys = Text(style="dim")
         yes, no = self._keys("resubmit.confirm"), self._keys("resubmit.cancel")
