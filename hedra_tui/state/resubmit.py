@@ -80,6 +80,7 @@ class Plan:
     currency: str = CREDITS
     phase: Phase = Phase.PRICING
     sent_rounds: int = 0
+    hidden: int = 0  # new jobs the list's filters hide (the App counts them as they come)
 
     def with_step(self, *steps: Step) -> list[Item]:
         return [item for item in self.items if item.step in steps]
@@ -203,8 +204,8 @@ async def prepare(plan: Plan, backend: Backend, rows: dict[str, Row]) -> None:
             item.step = Step.READY
 
     await asyncio.gather(*(one(item) for item in plan.items))
-    if plan.phase is Phase.PRICING:
-        plan.phase = Phase.ASKING
+    if plan.phase is Phase.PRICING:  # not cancelled meanwhile
+        plan.phase = Phase.ASKING if plan.to_send else Phase.DONE
 
 
 async def send(plan: Plan, backend: Backend, on_sent: Callable[[Item, Generation], None]) -> None:

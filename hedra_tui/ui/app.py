@@ -722,7 +722,9 @@ class HedraApp(App[int]):
             self.store.watched.add(gen.id)
             changed = self.store.upsert([gen])
             self.apply_changes(changed | {gen.id})
-            if len(plan.items) == 1:
+            if gen.id not in self.list_view.ids:
+                plan.hidden += 1
+            elif len(plan.items) == 1:
                 self.list_view.select_id(gen.id)  # a single job: the cursor follows it
             screen.show_plan()
 
@@ -742,11 +744,10 @@ class HedraApp(App[int]):
             return
         words = f"Resubmitted {len(new):,} job" + ("s" if len(new) > 1 else "")
         words += ": at the top of the list, watched"
+        if plan.hidden:
+            words += " (the list's filters hide them now: 0 clears them)"
         if others:
             words += f"; {others:,} not (the dialog says why)"
-        hidden = [i for i in new if i not in self.list_view.ids]
-        if hidden:
-            words += "; hidden by the list's filters (0 clears them)"
         self.toast(words)
 
     def action_toggle_status(self, status: str) -> None:

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...api.sanitize import display
-from ...state.resubmit import Phase, Plan, Step, amount_text, price_text
+from ...state.resubmit import Item, Phase, Plan, Step, amount_text, price_text
 from ..actions import BY_ID, bindings, keys_in_force
 from ..widgets.key_scroll import KeyScroll
 
@@ -38,25 +38,36 @@ def _jobs(count: int) -> str:
     return f"{count:,} job" + ("" if count == 1 else "s")
 
 
+MODEL_WIDTH_MAX = 24
+
+
+def _right(item: Item) -> Text:
+    """The price, the new job, or the step, at the end of a job's line."""
+    mark_style = MARKS[item.step][1]
+    if item.step is Step.SENT and item.new_id:
+        return Text(f"new job {display(item.new_id, max_len=64)[:8]}", style="bold")
+    if item.step in (Step.READY, Step.RETRY, Step.SENDING):
+        return Text(price_text(item.price))
+    if item.step is Step.PREPARING:
+        return Text("reading…", style="dim")
+    return Text(item.step.value, style=mark_style)
+
+
 def items_view(plan: Plan) -> Group:
     """One line per job (mark, prompt, model, price or step), then why, if anything is to
-    be said, wrapped under it (words are never cut)."""
+    be said, wrapped under it. The prompt gives way (ending in …); the model's name and the
+    price keep their width, the same on every line."""
+    rights = [_right(item) for item in plan.items]
+    model_width = min(max((len(i.model_text) for i in plan.items), default=1), MODEL_WIDTH_MAX)
+    right_width = max((r.cell_len for r in rights), default=1)
     parts: list[RenderableType] = []
-    for item in plan.items:
+    for item, right in zip(plan.items, rights, strict=True):
         mark, style = MARKS[item.step]
-        if item.step is Step.SENT and item.new_id:
-            right = Text(f"new job {display(item.new_id, max_len=64)[:8]}", style="bold")
-        elif item.step in (Step.READY, Step.RETRY, Step.SENDING):
-            right = Text(price_text(item.price))
-        elif item.step is Step.PREPARING:
-            right = Text("reading…", style="dim")
-        else:
-            right = Text(item.step.value, style=style)
         line = Table.grid(padding=(0, 1), expand=True)
         line.add_column(width=1, no_wrap=True)
-        line.add_column(ratio=3, no_wrap=True, overflow="ellipsis")
         line.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        line.add_column(justify="right", no_wrap=True)
+        line.add_column(width=model_width, no_wrap=True, overflow="ellipsis")
+        line.add_column(width=right_width, justify="right", no_wrap=True)
         line.add_row(Text(mark, style=style), Text(item.prompt_text), Text(item.model_text), right)
         parts.append(line)
         note = item.note
@@ -82,6 +93,8 @@ def summary_text(plan: Plan, backend_keeps: str) -> Text:
         text.append(f"Done: {_jobs(len(sent))} submitted", style="bold")
         if sent:
             text.append(", at the top of the list and watched")
+            if plan.hidden:
+                text.append(" (the list's filters hide them now: 0 clears them)")
         missed = len(plan.items) - len(sent)
         if missed:
             text.append(f"; {missed:,} not (see above)")
@@ -98,9 +111,11 @@ def summary_text(plan: Plan, backend_keeps: str) -> Text:
         text.append("Sending again under the same idempotency keys starts no second job.\n")
     verb = "Submit again" if plan.sent_rounds else "Submit"
     text.append(f"{verb} {_jobs(len(todo))} for {plan.total_text()}", style="bold")
-    text.append(" (each a new job with the same ")
-    text.append("prompt" if backend_keeps == "prompt" else "input")
-    text.append("; the failed ones stay as they are)")
+    same = "prompt" if backend_keeps == "prompt" else "input"
+    if len(plan.items) == 1:
+        text.append(f" (a new job with the same {same}; the failed one stays as it is)")
+    else:
+        text.append(f" (each a new job with the same {same}; the failed ones stay as they are)")
     if refused and not plan.sent_rounds:
         text.append(f"\n{len(refused):,} cannot be resubmitted (see why above)")
     if plan.over_cap:
