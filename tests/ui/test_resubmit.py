@@ -265,3 +265,28 @@ async def test_hostile_text_in_a_group_and_its_prompt_stays_plain_text(make_app)
         await pilot.press("y")
         await wait_for(pilot, lambda: app.resubmit_plan.phase is Phase.DONE)
         assert app.is_running
+
+
+async def test_the_keymap_moves_resubmit_and_its_dialog_says_the_keys_in_force(make_app):
+    app, sim, _ = make_app(
+        count=60, inflight=2, keymap={"app.resubmit": "ctrl+r", "resubmit.confirm": "s"}
+    )
+    failed = inject(sim, {**SIM, "input": KITE})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: failed["id"] in app.store.rows)
+        assert app.list_view.select_id(failed["id"])
+        await pilot.press("R")  # no longer bound
+        await pilot.pause(0.1)
+        assert app.resubmit_plan is None
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.resubmit_plan is not None)
+        plan = app.resubmit_plan
+        await wait_for(pilot, lambda: plan.phase is Phase.ASKING)
+        await pilot.pause(0.1)
+        assert "s: submit 1 job · n/esc: cancel" in _screen(app)
+        await pilot.press("y")  # the old key does nothing now
+        await pilot.pause(0.1)
+        assert plan.phase is Phase.ASKING
+        await pilot.press("s")
+        await wait_for(pilot, lambda: plan.phase is Phase.DONE)
+        assert _posts(sim) == 1
