@@ -45,6 +45,7 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_RAW_OUTPUT      write Textual's own output, not only the changed cells
   HEDRA_HISTORY         keep a local history of the jobs seen (default true; --no-cache)
   HEDRA_TUI_DATA        where the history files are (default: the user data directory)
+  HEDRA_RESUBMIT_MAX    jobs a group resubmit (R in the errors view) sends at most (20)
   HEDRA_FILTERS, HEDRA_KEYMAP, HEDRA_COLUMNS
                         JSON; usually set in the config file as [filters], [keymap], columns
   HEDRA_TUI_CONFIG      the config file (`hedra-tui config path` prints it)

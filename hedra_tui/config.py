@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     )
     credits_every: float = Field(default=60.0, ge=5, description="seconds between credit checks")
     notify: Literal["watched", "all", "none"] = "watched"
+    resubmit_max: int = Field(
+        default=20, ge=1, le=100, description="jobs a group resubmit sends at most"
+    )
     bell: bool = False
     theme: str | None = None
     download_dir: str | None = None

@@ -1,12 +1,14 @@
 """Regenerate screenshots/*.svg from the demo with a fixed seed and a frozen clock.
 
-uv run python scripts/screenshots.py
+uv run python scripts/screenshots.py                     # all of them
+uv run python scripts/screenshots.py resubmit-dialog     # only the ones named
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -30,6 +32,7 @@ from hedra_tui.ui.app import HedraApp  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 FROZEN = 1_795_000_000.0
+ONLY = set(sys.argv[1:])  # names given on the command line: only those are shot
 
 
 async def shoot(
@@ -40,6 +43,8 @@ async def shoot(
     history: bool = False,
     **sim_args: Any,
 ) -> None:
+    if ONLY and name not in ONLY:
+        return
     sim_args = {"count": 5000, "inflight": 20, "seed": 7, **sim_args}
     with SimServer(clock=lambda: FROZEN, arrivals=False, drift=api == "v2", **sim_args) as sim:
         if api == "v3":
@@ -139,6 +144,16 @@ async def errors_view(pilot: Any, sim: Any) -> None:
     await pilot.press("x")
 
 
+async def resubmit_group(pilot: Any, sim: Any) -> None:
+    """R on the largest error group: each job's price (or why not), the count and the total."""
+    from hedra_tui.state.resubmit import Phase
+
+    app = pilot.app
+    await pilot.press("x", "R")
+    while app.resubmit_plan is None or app.resubmit_plan.phase is Phase.PRICING:
+        await pilot.pause(0.05)
+
+
 async def show_help(pilot: Any, sim: Any) -> None:
     await pilot.press("question_mark")
 
@@ -158,6 +173,7 @@ async def main() -> None:
     await shoot("stats-view", (120, 40), stats_view, history=True)
     await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
     await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
+    await shoot("resubmit-dialog", (120, 40), resubmit_group)
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from .core import APICore, ClientStats, Json
 from .models import AIModel, Generation, MalformedItem
@@ -32,6 +32,12 @@ class Capabilities:
     lifecycle_logs: bool  # each job carries a log of its lifecycle events
     whole_pages: bool  # a list page carries every job whole (else details are read per job)
     currency: str  # what the balance and job costs are counted in: CREDITS or "USD"
+    # what a resubmit sends again: "input" (the job's whole input, as v2 keeps it) or
+    # "prompt" (only the prompt, as v3 returns it: where the model needs nothing else)
+    resubmit: str = "input"
+    # a submit carries an idempotency key: sent again with the same key, it starts no second
+    # job, so a submit whose answer was lost may be retried (v3); else it is sent once only
+    idempotent_submit: bool = False
 
     @property
     def money(self) -> bool:
@@ -84,6 +90,35 @@ class ListFilters:
 
 
 NO_FILTERS = ListFilters()
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """A job's request, ready to be sent again, or why it cannot be (``refusal``, in words).
+
+    ``body`` is what a submit sends: v2 the generation's whole ``input`` (without the ids
+    a request may reserve, which belong to the first job); v3 ``{"prompt": ...}``.
+    ``model`` is the model's id as the API names it.
+    """
+
+    source_id: str
+    model: str | None
+    body: dict[str, Any] = field(default_factory=dict)
+    refusal: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass(frozen=True)
+class Price:
+    """What one submit would cost: ``amount`` in ``currency`` (CREDITS or e.g. "USD"), None
+    when the API gave no price; ``basis`` says how it was priced, in words."""
+
+    amount: float | None
+    currency: str
+    basis: str = ""
 
 
 @dataclass
@@ -168,3 +203,22 @@ class Backend(ABC):
     @abstractmethod
     async def list_models(self) -> list[AIModel]:
         """The model catalogue (names for the list; v3: each model's modality)."""
+
+    # -- acting: resubmit a job with the same input --------------------------------------------
+
+    @abstractmethod
+    async def resubmission(self, gen: Generation) -> Resubmission:
+        """What submitting ``gen`` again would send, or why it cannot be (``refusal``)."""
+
+    @abstractmethod
+    async def price(self, item: Resubmission) -> Price:
+        """What submitting ``item`` would cost (v2: the model's credit price; v3: the
+        server's estimate)."""
+
+    @abstractmethod
+    async def submit(self, item: Resubmission, *, idempotency_key: str) -> Generation:
+        """Start a new job from ``item``; the new job as the API then describes it.
+
+        ``idempotency_key`` is sent where the API takes one (``capabilities.idempotent_submit``):
+        the same key again starts no second job. Refusals raise ``PaymentRequiredError``
+        (402) or ``ValidationFailedError`` naming the fields."""

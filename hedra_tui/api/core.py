@@ -27,9 +27,11 @@ from .errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    FieldProblem,
     HedraError,
     NotFoundError,
     PayloadError,
+    PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
@@ -193,26 +195,122 @@ class RateMeter:
         )
 
 
-def _detail(response: httpx.Response) -> str | None:
-    """The server's own words about an error, made safe and short."""
+def _body(response: httpx.Response) -> Json:
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
         return None
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if detail is None and isinstance(body, dict):
-        detail = body.get("message") or body.get("error")
+
+
+def _envelope(body: Json) -> dict[str, Any] | None:
+    """The error object of a body: v3's ``{"error": {...}}``, or a v2 ``detail`` that is an
+    object (a ``GenerationError``-shaped refusal); None for anything else."""
+    if not isinstance(body, dict):
+        return None
+    for key in ("error", "detail"):
+        inner = body.get(key)
+        if isinstance(inner, dict):
+            return inner
+    return None
+
+
+def _detail(body: Json) -> str | None:
+    """The server's own words about an error, made safe and short."""
+    if not isinstance(body, dict):
+        return None
+    envelope = _envelope(body)
+    if envelope is not None:
+        detail: Any = envelope.get("message")
+    else:
+        detail = body.get("detail")
+        if detail is None:
+            detail = body.get("message") or body.get("error")
     if detail is None:
         return None
+    if isinstance(detail, list):  # v2 validation errors: their messages, not their JSON
+        problems = field_problems(body)
+        if problems:
+            return display("; ".join(str(p) for p in problems), max_len=200)
     if not isinstance(detail, str):
         detail = json.dumps(detail, ensure_ascii=True)
     return display(detail, max_len=200)
 
 
+def _text(value: Any, max_len: int) -> str:
+    return display(value, max_len=max_len) if isinstance(value, str | int | float) else ""
+
+
+def field_problems(body: Json) -> tuple[FieldProblem, ...]:
+    """Every field an error body names, safe to display: v3 ``error.details`` (field,
+    message, allowed), v2 validation ``detail`` items (``loc`` joined with dots, ``body``
+    left out), or a v2 refusal's ``violations`` and ``param``."""
+    out: list[FieldProblem] = []
+    envelope = _envelope(body)
+    items: Any = None
+    if envelope is not None:
+        items = envelope.get("details") or envelope.get("violations")
+    elif isinstance(body, dict) and isinstance(body.get("detail"), list):
+        items = body["detail"]
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict):
+            continue
+        where = item.get("field")
+        if where is None and isinstance(item.get("loc"), list):
+            parts = [str(p) for p in item["loc"]]
+            if parts and parts[0] == "body":
+                parts = parts[1:]
+            where = ".".join(parts)
+        message = item.get("message") or item.get("msg") or ""
+        allowed = item.get("allowed")
+        out.append(
+            FieldProblem(
+                _text(where, 80),
+                _text(message, 200),
+                tuple(_text(a, 40) for a in allowed[:12]) if isinstance(allowed, list) else (),
+            )
+        )
+    if not out and envelope is not None and isinstance(envelope.get("param"), str):
+        out.append(FieldProblem(_text(envelope["param"], 80), _text(envelope.get("message"), 200)))
+    return tuple(out)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _payment_error(body: Json, detail: str | None) -> PaymentRequiredError:
+    """A 402: v3 carries ``error.billing`` (balance, required, currency, funding_url), a
+    v2 refusal ``credits_needed``/``credits_available``."""
+    envelope = _envelope(body) or {}
+    billing = envelope.get("billing")
+    if isinstance(billing, dict):
+        needed = _number(billing.get("required"))
+        available = _number(billing.get("balance"))
+        currency = _text(billing.get("currency") or "USD", 8)
+        url = billing.get("funding_url")
+        funding = display(url, max_len=200) if isinstance(url, str) else None
+    else:
+        needed = _number(envelope.get("credits_needed"))
+        available = _number(envelope.get("credits_available"))
+        currency, funding = "credits", None
+    suffix = f": {detail}" if detail else ""
+    return PaymentRequiredError(
+        f"the balance cannot pay for this (402 INSUFFICIENT_BALANCE){suffix}",
+        detail=detail,
+        needed=needed,
+        available=available,
+        currency=currency,
+        funding_url=funding,
+    )
+
+
 def status_error(response: httpx.Response) -> APIStatusError:
     """The typed error for a non-2xx response (its body already read)."""
     code = response.status_code
-    detail = _detail(response)
+    body = _body(response)
+    detail = _detail(body)
     suffix = f": {detail}" if detail else ""
     if code == 401:
         return AuthenticationError(
@@ -226,9 +324,17 @@ def status_error(response: httpx.Response) -> APIStatusError:
         )
     if code == 404:
         return NotFoundError(f"not found (404){suffix}", status_code=code, detail=detail)
+    if code == 402:
+        return _payment_error(body, detail)
     if code in (400, 422):
+        envelope = _envelope(body) or {}
+        kind = envelope.get("code") or envelope.get("type")
         return ValidationFailedError(
-            f"the request was refused ({code}){suffix}", status_code=code, detail=detail
+            f"the request was refused ({code}){suffix}",
+            status_code=code,
+            detail=detail,
+            fields=field_problems(body),
+            code=display(kind, max_len=40) if isinstance(kind, str) else None,
         )
     if code == 429:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -354,14 +460,48 @@ class APICore:
 
     async def get_once(self, path: str, endpoint: str, params: Query | None = None) -> Json:
         """One attempt at ``GET path``, never retried."""
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        return await self._send("GET", path, endpoint, params=clean)
+
+    async def post_json(self, path: str, endpoint: str, body: Json, *, retry: bool) -> Json:
+        """``POST path`` with a JSON body; the decoded JSON answer.
+
+        ``retry``: the request may be sent again after a transient failure, because sending
+        it twice does no harm (an estimate; a submit carrying an idempotency key). A submit
+        without one is sent once: a retry after a lost answer could start a second job.
+        """
+        attempt = 0
+        while True:
+            try:
+                return await self._send("POST", path, f"POST {endpoint}", json_body=body)
+            except HedraError as exc:
+                if not retry or not exc.transient or attempt >= self.max_retries:
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
+                if retry_after is not None and retry_after > self.max_inline_wait:
+                    raise
+                await self._sleep(backoff_delay(attempt, retry_after=retry_after, rng=self._rng))
+                attempt += 1
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        json_body: Json = None,
+    ) -> Json:
         self._admit()
         sent_at = self.count(endpoint)
-        clean = {k: v for k, v in (params or {}).items() if v is not None}
         self.sent += 1
         number = self.sent
         self._waiting[number] = time.monotonic()
         try:
-            response = await self.http.get(path, params=clean)
+            if method == "GET":
+                response = await self.http.get(path, params=params)
+            else:
+                response = await self.http.request(method, path, json=json_body)
         except httpx.TimeoutException as exc:
             raise APITimeoutError(f"the request to {endpoint} timed out") from exc
         except httpx.HTTPError as exc:

@@ -10,7 +10,9 @@
     │   ├── AuthenticationError     401: the key is missing or was rejected
     │   ├── PermissionDeniedError   403: the key may not do this
     │   ├── NotFoundError           404
-    │   ├── ValidationFailedError   400/422: the request was refused as invalid
+    │   ├── PaymentRequiredError    402: the balance cannot pay for this (INSUFFICIENT_BALANCE)
+    │   ├── ValidationFailedError   400/422: the request was refused as invalid; ``fields``
+    │   │                           names each field that failed (v2 ``detail``, v3 ``details``)
     │   ├── RateLimitError          429, with ``retry_after`` seconds when the server said;
     │   │                           ``sent`` False: held back here, never sent (a 429 still
     │   │                           being waited out, or the caller's own request budget)
@@ -22,6 +24,8 @@ says whether retrying the same request later can help.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class HedraError(Exception):
@@ -94,8 +98,72 @@ class NotFoundError(APIStatusError):
     """404: no such resource."""
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One field the server refused: its dotted path and what is wrong, safe to display
+    (``allowed``: the accepted values, when the server listed them)."""
+
+    field: str
+    message: str
+    allowed: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        if self.allowed:
+            text += f" (allowed: {', '.join(self.allowed)})"
+        return text
+
+
 class ValidationFailedError(APIStatusError):
-    """400/422: the server refused the request's parameters."""
+    """400/422: the server refused the request's parameters; ``fields`` lists each field it
+    named (empty when it named none), ``code`` is its error code when it sent one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        detail: str | None = None,
+        fields: tuple[FieldProblem, ...] = (),
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, detail=detail)
+        self.fields = fields
+        self.code = code
+
+    @property
+    def short(self) -> str:
+        if self.fields:
+            return f"refused: {', '.join(f.field for f in self.fields if f.field)}"
+        return f"refused ({self.status_code})"
+
+
+class PaymentRequiredError(APIStatusError):
+    """402 (v3; v2 when a submit cannot be paid): the balance cannot pay for this request.
+
+    ``needed`` and ``available`` are in ``currency`` (credits or e.g. USD) when the server
+    said; ``funding_url`` is where a person adds funds."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int = 402,
+        detail: str | None = None,
+        needed: float | None = None,
+        available: float | None = None,
+        currency: str = "",
+        funding_url: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, detail=detail)
+        self.needed = needed
+        self.available = available
+        self.currency = currency
+        self.funding_url = funding_url
+
+    @property
+    def short(self) -> str:
+        return "insufficient balance (402)"
 
 
 class RateLimitError(APIStatusError):

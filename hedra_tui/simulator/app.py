@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import data, v3
+from . import data, submit, v3
 from .faults import FaultPlan
 from .ratelimit import RateLimiter, RateLimitSpec
 from .world import SimWorld
@@ -52,7 +52,10 @@ class Stats:
         }
 
 
-def endpoint_of(path: str) -> str:
+def endpoint_of(path: str, method: str = "GET") -> str:
+    """The name a request is counted under: its path with ids folded, ``POST`` named."""
+    if method != "GET":
+        return f"{method} {endpoint_of(path)}"
     if path.startswith("/generations/") and path.endswith("/status"):
         return "/generations/{id}/status"
     if path.startswith("/v3/jobs/"):
@@ -126,6 +129,72 @@ def create_app(
         )
         return JSONResponse({"page_info": {"limit": limit, "offset": offset}, "data": items})
 
+    async def create_generation(request: Request) -> Response:
+        """``POST /generations``: checked like the spec (422 for the schema, 400 for values the
+        model does not support, 402 when the credits cannot pay), then a new job in flight."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse(
+                {"detail": [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]},
+                status_code=422,
+            )
+        problems = submit.v2_schema_problems(body)
+        if problems:
+            return JSONResponse({"detail": problems}, status_code=422)
+        violations = submit.v2_value_problems(body)
+        if violations:
+            first = violations[0]
+            return JSONResponse(
+                {
+                    "detail": {
+                        "type": "INVALID_ARGUMENT",
+                        "message": f"{first['field']}: {first['message']}",
+                        "param": first["field"],
+                        "violations": violations,
+                    }
+                },
+                status_code=400,
+            )
+        model = submit.v2_model(body)
+        cost = submit.v2_price(body, model)
+        left = world.credits_left()
+        if cost > left:
+            return JSONResponse(
+                {
+                    "detail": {
+                        "type": "INSUFFICIENT_BALANCE",
+                        "message": f"This generation needs {cost:,} credits; {left:,.0f} left.",
+                        "credits_needed": cost,
+                        "credits_available": int(left),
+                    }
+                },
+                status_code=402,
+            )
+        if model is None:  # no model named: the first of the type's kind
+            model = data.models_for(submit.V2_TYPES[body["type"]][0])[0]
+        job = world.submit(
+            gen_type=body["type"],
+            asset_type=submit.V2_TYPES[body["type"]][0],
+            model=model,
+            prompt=submit.v2_prompt(body),
+            given=body,
+            credits=cost,
+        )
+        with world.lock:
+            gen = world.payload(job)
+        ack = {
+            **body,
+            "id": job.id,
+            "asset_id": job.id,
+            "created_at": gen["created_at"],
+            "status": gen["status"],
+            "progress": gen["progress"],
+            "eta_sec": gen["eta_sec"],
+            "batch_generation_id": None,
+        }
+        return JSONResponse(ack)
+
     async def get_status(request: Request) -> Response:
         gen_id = request.path_params["generation_id"]
         with world.lock:
@@ -178,7 +247,12 @@ def create_app(
             view.reset_stream_stats()
             limiter.reset_counts()
         return JSONResponse(
-            {**stats.as_json(), **view.stream_stats(), "rate_limit": limiter.as_json()}
+            {
+                **stats.as_json(),
+                **view.stream_stats(),
+                "rate_limit": limiter.as_json(),
+                "submitted": world.submitted,
+            }
         )
 
     async def sim_rate_limit(request: Request) -> Response:
@@ -206,6 +280,13 @@ def create_app(
         ids = world.add_inflight(int((await request.json()).get("count", 1)))
         return JSONResponse({"ids": ids})
 
+    async def sim_balance(request: Request) -> Response:
+        """Set the credits left (``{"credits": 5}``; null goes back to the simulated use);
+        the v3 wallet follows at a cent a credit."""
+        value = (await request.json()).get("credits")
+        world.balance_override = None if value is None else float(value)
+        return JSONResponse(world.credits())
+
     async def sim_world(request: Request) -> Response:
         return JSONResponse(world.summary())
 
@@ -225,7 +306,8 @@ def create_app(
         return Response(body, media_type="application/octet-stream")
 
     routes = [
-        Route("/generations", list_generations),
+        Route("/generations", list_generations, methods=["GET"]),
+        Route("/generations", create_generation, methods=["POST"]),
         Route("/generations/{generation_id}/status", get_status),
         Route("/billing/credits", get_credits),
         Route("/models", list_models),
@@ -238,6 +320,7 @@ def create_app(
         Route("/_sim/generations", sim_inject, methods=["POST"]),
         Route("/_sim/inflight", sim_inflight, methods=["POST"]),
         Route("/_sim/world", sim_world, methods=["GET"]),
+        Route("/_sim/balance", sim_balance, methods=["POST"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
     ]
     routes += v3.routes(view)
@@ -311,7 +394,7 @@ class ApiMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        self.stats.requests[endpoint_of(path)] += 1
+        self.stats.requests[endpoint_of(path, scope.get("method", "GET"))] += 1
         status_box = {"status": 0}
 
         async def counting_send(message: Message) -> None:
@@ -324,6 +407,7 @@ class ApiMiddleware:
         finally:
             self.stats.log.append(
                 {
+                    "method": scope.get("method", "GET"),
                     "path": path,
                     "query": scope.get("query_string", b"").decode("latin-1")[:300],
                     "status": status_box["status"],
@@ -337,6 +421,10 @@ class ApiMiddleware:
         if fault is not None:
             await self._apply(fault, scope, receive, send, raw_send)
             return
+        await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request as the API answers it: the key checked, then the route."""
         headers = dict(scope.get("headers") or [])
         if scope["path"].startswith("/v3/"):
             auth = headers.get(b"authorization", b"").decode("latin-1")
@@ -408,6 +496,14 @@ class ApiMiddleware:
                 {"type": "http.response.body", "body": b'{"page_info": {"limit"', "more_body": True}
             )
             _abort(raw_send)
+        elif mode == "lost":
+
+            async def swallow(message: Message) -> None:
+                pass  # the answer never leaves the server
+
+            await self._serve(scope, receive, swallow)
+            if not _abort(raw_send):
+                raise ConnectionAbortedError("simulated lost answer")
         elif mode == "drop" and not _abort(raw_send):
             await send(
                 {

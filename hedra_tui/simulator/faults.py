@@ -7,7 +7,18 @@ import time
 from dataclasses import dataclass
 from typing import Required, TypedDict
 
-MODES = ("500", "503", "429", "401", "slow", "drop", "truncated", "invalid_json", "html")
+MODES = (
+    "500",
+    "503",
+    "429",
+    "401",
+    "slow",
+    "drop",
+    "truncated",
+    "invalid_json",
+    "html",
+    "lost",  # the request is served (a submit starts its job), then the answer is lost
+)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import data
+from . import data, submit
 from .world import SimJob, SimWorld, iso
 
 JOB_PREFIX = "job_"
@@ -93,6 +94,8 @@ class V3View:
         # a client that went away is noticed at the next frame or keep-alive sent to it
         self.open_streams: Counter[str] = Counter()
         self.open_streams_max = 0
+        # idempotency key -> (the body it came with, the acknowledgement sent)
+        self.acks: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def stream_stats(self) -> dict[str, Any]:
         return {
@@ -273,6 +276,9 @@ class V3View:
 
     def balance(self) -> dict[str, Any]:
         credits = self.world.credits()
+        if self.world.balance_override is not None:
+            money = round(self.world.balance_override * USD_PER_CREDIT, 2)
+            return {"balance": money, "spent": 0.0, "currency": "USD"}
         spent = round((credits["used"] - 42_180) * USD_PER_CREDIT, 2)
         return {"balance": round(BALANCE_START - spent, 2), "spent": spent, "currency": "USD"}
 
@@ -491,6 +497,123 @@ def routes(view: V3View) -> list[Route]:
     async def balance(request: Request) -> Response:
         return JSONResponse(view.balance())
 
+    def _sim_model(request: Request) -> data.SimModel | None:
+        return next((m for m in data.MODELS if m["slug"] == request.path_params["model"]), None)
+
+    async def _input(request: Request) -> tuple[dict[str, Any], Any] | JSONResponse:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _bad("body", "The body is not valid JSON.")
+        if not isinstance(body, dict):
+            return _bad("body", "The body should be an object.")
+        return body, body.get("input")
+
+    def _refused(problems: list[dict[str, Any]]) -> JSONResponse:
+        count = len(problems)
+        what = "1 input field is" if count == 1 else f"{count} input fields are"
+        body = error_body("INVALID_ARGUMENT", f"{what} invalid; see details.")
+        body["error"]["param"] = problems[0]["field"]
+        body["error"]["details"] = problems
+        return JSONResponse(body, status_code=400)
+
+    async def model_openapi(request: Request) -> Response:
+        model = _sim_model(request)
+        if model is None:
+            return _not_found("model")
+        return JSONResponse(submit.v3_openapi(model))
+
+    async def estimate(request: Request) -> Response:
+        model = _sim_model(request)
+        if model is None:
+            return _not_found("model")
+        got = await _input(request)
+        if isinstance(got, JSONResponse):
+            return got
+        given = got[1] if got[1] is not None else {}
+        problems = submit.v3_problems(model["slug"], given)
+        if problems:
+            return _refused(problems)
+        cost = submit.v3_cost(model, given)
+        return JSONResponse({"model": model["slug"], "cost": cost, "currency": "USD"})
+
+    async def submit_job(request: Request) -> Response:
+        """``POST /models/{id}``: checked like an estimate; 402 when the wallet cannot pay;
+        an ``idempotency_key`` seen before replays its first acknowledgement (no new job)."""
+        model = _sim_model(request)
+        if model is None:
+            return _not_found("model")
+        got = await _input(request)
+        if isinstance(got, JSONResponse):
+            return got
+        body, given = got
+        key = body.get("idempotency_key")
+        fingerprint = json.dumps(given, sort_keys=True)
+        if isinstance(key, str) and key in view.acks:
+            seen, ack = view.acks[key]
+            if seen != fingerprint:
+                return JSONResponse(
+                    error_body(
+                        "ALREADY_EXISTS", "This idempotency_key was used with a different input."
+                    ),
+                    status_code=409,
+                )
+            return JSONResponse(ack, status_code=202, headers={"Location": ack["result_url"]})
+        if given is None:
+            return _refused(
+                [{"field": "input", "message": "input: Field required", "reason": "required"}]
+            )
+        problems = submit.v3_problems(model["slug"], given)
+        if problems:
+            return _refused(problems)
+        cost = submit.v3_cost(model, given)
+        wallet = view.balance()["balance"]
+        if cost > wallet:
+            refused = error_body(
+                "INSUFFICIENT_BALANCE",
+                f"Your API wallet balance is ${wallet:,.2f} and this request costs "
+                f"${cost:,.2f}. Add funds, then retry.",
+            )
+            refused["error"]["billing"] = {
+                "balance": wallet,
+                "required": cost,
+                "currency": "USD",
+                "funding_url": "https://www.hedra.com/develop/billing?add_funds=true",
+            }
+            return JSONResponse(refused, status_code=402)
+        kind = model["type"]
+        gen_type = {"video": "video", "image": "image", "audio": "text_to_speech"}.get(
+            kind, "voice_clone"
+        )
+        prompt = given.get("prompt") if isinstance(given.get("prompt"), str) else ""
+        job = world.submit(
+            gen_type=gen_type,
+            asset_type=kind,
+            model=model,
+            prompt=prompt,
+            given={
+                "type": gen_type,
+                "text_prompt": prompt,
+                "ai_model_id": data.model_id(model["slug"]),
+            },
+            credits=math.ceil(cost / USD_PER_CREDIT),
+        )
+        with world.lock:
+            t = world.now()
+            status, _, left = job.state_at(t)
+        job_id = JOB_PREFIX + job.id
+        ack = {
+            "job_id": job_id,
+            "model": model["slug"],
+            "status": STATUS_V3.get(status, status.upper()),
+            "status_url": f"/v3/jobs/{job_id}/status",
+            "result_url": f"/v3/jobs/{job_id}",
+            "estimated_completion_at": None if left is None else iso(t + left),
+        }
+        if isinstance(key, str):
+            view.acks[key] = (fingerprint, ack)
+        return JSONResponse(ack, status_code=202, headers={"Location": ack["result_url"]})
+
     async def usage(request: Request) -> Response:
         q = request.query_params
         group_by = q.get("group_by", "total")
@@ -518,7 +641,10 @@ def routes(view: V3View) -> list[Route]:
         Route("/v3/jobs/{job_id}/stream", stream, methods=["GET"]),
         Route("/v3/models", list_models, methods=["GET"]),
         Route("/v3/models/{model:path}/jobs", model_jobs, methods=["GET"]),
+        Route("/v3/models/{model:path}/openapi.json", model_openapi, methods=["GET"]),
+        Route("/v3/models/{model:path}/estimate", estimate, methods=["POST"]),
         Route("/v3/models/{model:path}", get_model, methods=["GET"]),
+        Route("/v3/models/{model:path}", submit_job, methods=["POST"]),
         Route("/v3/balance", balance, methods=["GET"]),
         Route("/v3/usage", usage, methods=["GET"]),
         Route("/_sim/streams", sim_streams, methods=["POST"]),

@@ -106,6 +106,8 @@ class SimWorld:
         self._created: list[float] = []  # parallel to jobs, for bisect
         self.by_id: dict[str, SimJob] = {}
         self._live: list[SimJob] = []  # jobs created since start (their cost counts)
+        self.balance_override: float | None = None  # credits left, when a test set them
+        self.submitted = 0  # jobs started by a submit (v2 POST /generations, v3 POST /models/x)
         self._payload_cache: dict[tuple[str, int], dict[str, Any]] = {}
         self._threads = [data.make_uuid(self._rng) for _ in range(12)]
         self._build(count, inflight)
@@ -225,11 +227,21 @@ class SimWorld:
         """Add a new in-flight job whose served JSON is overridden by ``fields``.
 
         ``v3_log_message`` is not served as a field: it becomes the message of one more entry
-        in the job's v3 lifecycle log (log, status and stream frames), sent as given."""
+        in the job's v3 lifecycle log (log, status and stream frames), sent as given.
+        ``sim_model`` (a model's slug) and ``sim_prompt`` set what the job ran on and its
+        prompt, for both APIs."""
         with self.lock:
             fields = dict(fields)
             message = fields.pop("v3_log_message", None)
+            slug = fields.pop("sim_model", None)
+            prompt = fields.pop("sim_prompt", None)
             job = self._new_job(self.now(), self._rng, history=False)
+            model = next((m for m in data.MODELS if m["slug"] == slug), None)
+            if model is not None:
+                job.model_id = data.model_id(model["slug"])
+                job.type = model["type"]
+            if isinstance(prompt, str):
+                job.prompt = prompt
             job.queued_s += 600
             if isinstance(fields.get("id"), str):
                 job.id = fields["id"]
@@ -238,6 +250,48 @@ class SimWorld:
             job.override = fields
             self._append(job)
             return self.payload(job)
+
+    def submit(
+        self,
+        *,
+        gen_type: str,
+        asset_type: str,
+        model: data.SimModel,
+        prompt: str,
+        given: dict[str, Any],
+        credits: int,
+    ) -> SimJob:
+        """Start a job now, as a submit does: queued, then progressing like the others, and
+        served with ``given`` as its ``input``. Its credits come off a balance set by a test."""
+        with self.lock:
+            rng = random.Random(self.seed * 104_729 + self.submitted)
+            eta = model["eta_ms"] / 1000 * rng.uniform(0.6, 1.2)
+            job = SimJob(
+                id=data.make_uuid(rng),
+                seed=rng.getrandbits(32),
+                created=self.now(),
+                type=asset_type,
+                gen_type=gen_type,
+                prompt=prompt,
+                model_id=data.model_id(model["slug"]),
+                agent_thread_id=None,
+                queued_s=rng.uniform(1, 6),
+                processing_s=eta * 0.8,
+                finalizing_s=eta * 0.2,
+                outcome="complete",
+                credit_cost=credits,
+                override={"input": given},
+            )
+            self._append(job)
+            self._live.append(job)
+            self.submitted += 1
+            if self.balance_override is not None:
+                self.balance_override = max(self.balance_override - credits, 0.0)
+            return job
+
+    def credits_left(self) -> float:
+        """What a submit may spend, in credits."""
+        return float(self.credits()["remaining"])
 
     def set_stuck(self, gen_id: str, stuck: bool = True) -> None:
         with self.lock:
@@ -372,8 +426,11 @@ class SimWorld:
             used = sum(
                 j.credit_cost for j in self._live if j.done_at <= now and j.outcome == "complete"
             )
+            remaining = max(CREDITS_START - used, 0)
+            if self.balance_override is not None:
+                remaining = int(self.balance_override)
             return {
-                "remaining": max(CREDITS_START - used, 0),
+                "remaining": remaining,
                 "expiring": 5_000,
                 "used": used + 42_180,
             }

@@ -21,7 +21,9 @@ _PROMPT_PATHS: tuple[tuple[str, ...], ...] = (
 )
 _MODEL_PATHS: tuple[tuple[str, ...], ...] = (
     ("ai_model_id",),
+    ("model_slug",),
     ("generated_video_inputs", "ai_model_id"),
+    ("generated_video_inputs", "model_slug"),
     ("generated_image_inputs", "ai_model_id"),
     ("model_id",),
     ("audio_generation", "model_id"),

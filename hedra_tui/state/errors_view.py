@@ -8,7 +8,7 @@ sent none.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..api.sanitize import display
 from .derive import ErrorGroup, advice_for, error_group
@@ -27,6 +27,7 @@ class ErrorBucket:
     latest: Row  # the newest failure of this kind
     advice: str
     pending: bool = False  # the failures' details are still to be read (they will be)
+    ids: list[str] = field(default_factory=list)  # the group's jobs, newest first
 
     @property
     def label(self) -> str:
@@ -75,9 +76,10 @@ def error_buckets(
                 group = error_group(row.error_code) or ErrorGroup.UNKNOWN
                 advice = advice_for(row.error_code, row.reason_code)
             buckets[key] = ErrorBucket(
-                row.error_code, row.reason_code, group, 1, row, advice, pending=waiting
+                row.error_code, row.reason_code, group, 1, row, advice, waiting, [row.id]
             )
         else:
             bucket.count += 1
+            bucket.ids.append(row.id)
     order = {id(b): i for i, b in enumerate(buckets.values())}
     return sorted(buckets.values(), key=lambda b: (-b.count, order[id(b)]))

@@ -13,7 +13,7 @@ from typing import Literal
 from textual.binding import Binding, BindingType
 from textual.keys import format_key
 
-Scope = Literal["app", "move", "list", "tree"]
+Scope = Literal["app", "move", "list", "tree", "errors", "resubmit"]
 
 # The movement every pane that moves speaks (the list, the tree, the errors view, help, the
 # zoomed job text): each widget maps these names to its own actions (see ``bindings``).
@@ -46,6 +46,8 @@ LIST = "The list"
 FIND = "Filter and sort"
 JOB = "The selected job"
 TREE = "The detail tree"
+ERRORS = "The errors view (x)"
+RESUBMIT = "The resubmit dialog (R)"
 APP = "The monitor"
 
 # The letter keys (list.*) and the arrows, Home/End and PgUp/PgDn (nav.*) are separate
@@ -259,6 +261,15 @@ COMMANDS: tuple[Command, ...] = (
         JOB,
         title="Watch / unwatch the job",
     ),
+    Command(
+        "app.resubmit",
+        "R",
+        "resubmit",
+        "Resubmit",
+        "resubmit the failed job with the same input: the price first, then it asks",
+        JOB,
+        title="Resubmit the failed job",
+    ),
     Command("app.copy_id", "c", "copy('id')", "Copy id", "copy its id (OSC 52)", JOB),
     Command(
         "app.copy_url",
@@ -350,6 +361,39 @@ COMMANDS: tuple[Command, ...] = (
         "tree",
         footer=1,
         title="Copy the tree node's value",
+    ),
+    Command(
+        "errors.resubmit",
+        "R",
+        "resubmit",
+        "Resubmit group",
+        "resubmit the group's failed jobs (the newest resubmit_max): the total first, then it asks",
+        ERRORS,
+        "errors",
+        footer=1,
+        palette=False,
+    ),
+    Command(
+        "resubmit.confirm",
+        "y,enter",
+        "confirm",
+        "Submit",
+        "submit, once (pressed again while it is sent, nothing happens)",
+        RESUBMIT,
+        "resubmit",
+        footer=1,
+        palette=False,
+    ),
+    Command(
+        "resubmit.cancel",
+        "n,escape",
+        "cancel",
+        "Cancel / close",
+        "cancel (nothing is sent), or close once it is done",
+        RESUBMIT,
+        "resubmit",
+        footer=2,
+        palette=False,
     ),
     Command(
         "app.refresh",

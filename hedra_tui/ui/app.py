@@ -31,16 +31,18 @@ from textual.widgets import Footer
 
 from ..api.backend import Backend
 from ..api.errors import HedraError
+from ..api.models import Generation
 from ..api.sanitize import display
 from ..state.activity import activity
 from ..state.budget import Budget
 from ..state.derive import format_age
-from ..state.errors_view import error_buckets
+from ..state.errors_view import ErrorBucket, error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
 from ..state.history import HistoryDB
 from ..state.poller import Poller
 from ..state.reports import CycleReport, LiveChanges
+from ..state.resubmit import DEFAULT_CAP, Item, Phase, Plan, plan_for, prepare, send
 from ..state.stats import Stats
 from ..state.stats import compute as compute_stats
 from ..state.store import Store, utcnow
@@ -56,6 +58,7 @@ from .screen_diff import install as install_screen_diff
 from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
+from .screens.resubmit import ResubmitScreen
 from .screens.server_filters import ServerFilterScreen
 from .screens.stats import StatsScreen
 from .widgets.detail import DetailPane
@@ -129,6 +132,7 @@ class HedraApp(App[int]):
         low_bandwidth: bool = False,
         raw_output: bool = False,
         history: HistoryDB | None = None,
+        resubmit_max: int = DEFAULT_CAP,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -186,6 +190,8 @@ class HedraApp(App[int]):
         self._since_shown_at: float | None = None  # "since last run" went up then (monotonic)
         self._history_error_told = False
         self._since_told = False
+        self.resubmit_max = resubmit_max  # a group resubmit sends at most this many jobs
+        self.resubmit_plan: Plan | None = None  # the one resubmit open or under way
 
     # -- layout -------------------------------------------------------------------------
 
@@ -772,10 +778,12 @@ class HedraApp(App[int]):
 
     def action_errors(self) -> None:
         buckets = error_buckets(self.store, self.poller.details_pending)
-        screen = ErrorsScreen(buckets, self.palette, self.clock())
+        screen = ErrorsScreen(buckets, self.palette, self.clock(), self._keymap)
 
-        def picked(choice: tuple[str | None, str | None] | None) -> None:
-            if choice is not None:
+        def picked(choice: tuple[str | None, str | None] | ErrorBucket | None) -> None:
+            if isinstance(choice, ErrorBucket):
+                self.resubmit_group(choice)
+            elif choice is not None:
                 self.view.error = choice
                 self._apply_view()
                 self.list_view.focus()
@@ -791,6 +799,96 @@ class HedraApp(App[int]):
             return compute_stats(history, range_name, self.clock())
 
         self.push_screen(StatsScreen(figures, self.palette))
+
+    # -- resubmit ---------------------------------------------------------------------
+
+    def action_resubmit(self) -> None:
+        """R on a failed job: its price, then one yes (``ResubmitScreen``)."""
+        gen_id = self.list_view.cursor_id
+        row = self.store.get(gen_id) if gen_id is not None else None
+        if row is None:
+            return
+        if row.status != "error":
+            self.toast(f"Only a failed job can be resubmitted; this one is {row.status_text}")
+            return
+        self.start_resubmit([row.id], what="this job", cap=1)
+
+    def resubmit_group(self, bucket: ErrorBucket) -> None:
+        """R on a group of the errors view: its newest ``resubmit_max`` failed jobs."""
+        name = bucket.label_text + (f" / {bucket.reason_text}" if bucket.reason_text else "")
+        self.start_resubmit(bucket.ids, what=f"the group {name}", cap=self.resubmit_max)
+
+    def start_resubmit(self, ids: Sequence[str], *, what: str, cap: int) -> bool:
+        """Open the resubmit dialog for the failed jobs among ``ids`` (newest first).
+
+        One resubmit at a time: while one is open or sending, another R says so and sends
+        nothing. Returns whether a dialog opened."""
+        if self.resubmit_plan is not None and self.resubmit_plan.phase is not Phase.DONE:
+            self.toast("A resubmit is already open or being sent: one at a time")
+            return False
+        rows = [row for i in ids if (row := self.store.get(i)) is not None]
+        plan = plan_for(
+            rows,
+            what=what,
+            cap=cap,
+            model_label=self.store.model_label,
+            currency=self.caps.currency,
+        )
+        if not plan.items:
+            self.toast("No failed job to resubmit there")
+            return False
+        self.resubmit_plan = plan
+        screen = ResubmitScreen(plan, keeps=self.caps.resubmit, keymap=self._keymap)
+        self.push_screen(screen)
+        self.price_resubmit(plan, screen)
+        return True
+
+    @work(exit_on_error=False, group="resubmit", name="resubmit-price")
+    async def price_resubmit(self, plan: Plan, screen: ResubmitScreen) -> None:
+        try:
+            await prepare(plan, self.backend, dict(self.store.rows))
+        except Exception as exc:  # a bug must not leave the guard closed for good
+            plan.phase = Phase.DONE
+            self.toast(f"Resubmit stopped: {display(repr(exc), max_len=120)}", severity="error")
+        screen.show_plan()
+
+    def on_resubmit_screen_confirmed(self, message: ResubmitScreen.Confirmed) -> None:
+        self.send_resubmit(message.plan, message.dialog)
+
+    @work(exit_on_error=False, group="resubmit", name="resubmit-send")
+    async def send_resubmit(self, plan: Plan, screen: ResubmitScreen) -> None:
+        def sent(item: Item, gen: Generation) -> None:
+            # at once: the new job at the top of the list, watched (a toast when it ends)
+            self.store.watched.add(gen.id)
+            changed = self.store.upsert([gen])
+            self.apply_changes(changed | {gen.id})
+            if gen.id not in self.list_view.ids:
+                plan.hidden += 1
+            elif len(plan.items) == 1:
+                self.list_view.select_id(gen.id)  # a single job: the cursor follows it
+            screen.show_plan()
+
+        try:
+            await send(plan, self.backend, sent)
+        except Exception as exc:  # a bug must not leave the guard closed for good
+            plan.phase = Phase.DONE
+            self.toast(f"Resubmit stopped: {display(repr(exc), max_len=120)}", severity="error")
+        screen.show_plan()
+        self._resubmit_toast(plan)
+
+    def _resubmit_toast(self, plan: Plan) -> None:
+        new = [item.new_id for item in plan.items if item.new_id]
+        others = len(plan.items) - len(new)
+        if not new:
+            self.toast("Nothing was resubmitted (the dialog says why)", severity="warning")
+            return
+        words = f"Resubmitted {len(new):,} job" + ("s" if len(new) > 1 else "")
+        words += ": at the top of the list, watched"
+        if plan.hidden:
+            words += " (the list's filters hide them now: 0 clears them)"
+        if others:
+            words += f"; {others:,} not (the dialog says why)"
+        self.toast(words)
 
     def action_toggle_status(self, status: str) -> None:
         self.view.toggle_status(status)

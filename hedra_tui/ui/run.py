@@ -87,6 +87,7 @@ def run_app(args: argparse.Namespace) -> int:
             rate_cap=conn.settings.rate_cap,
             low_bandwidth=conn.settings.low_bandwidth,
             raw_output=conn.settings.raw_output,
+            resubmit_max=conn.settings.resubmit_max,
             warnings=[*conn.warnings, *extra, *told],
             history=history,
             loading=(

@@ -534,6 +534,7 @@ def test_list_with_every_real_setting_in_the_environment_warns_about_nothing(sim
         "stall_after": "60",
         "credits_every": "60",
         "notify": "all",
+        "resubmit_max": "5",
         "bell": "true",
         "theme": "nord",
         "download_dir": str(tmp_path),

@@ -20,19 +20,23 @@ from ..backend import (
     Capabilities,
     ListFilters,
     Page,
+    Price,
+    Resubmission,
 )
 from ..core import APICore, QueryValue
-from ..errors import ConfigError
+from ..errors import ConfigError, PayloadError
 from ..models import (
     AIModel,
     CreditBalance,
     Generation,
     GenerationPage,
     GenerationStatusResponse,
+    parse_generation,
     parse_generation_page,
     parse_list,
     parse_object,
 )
+from . import resubmit
 
 DEFAULT_BASE_URL = "https://api.hedra.com/web-app/public"
 IDS_PER_REQUEST = 100
@@ -91,6 +95,7 @@ class V2Client(Backend):
             rng=rng,
         )
         super().__init__(core)
+        self._models: list[AIModel] | None = None  # the catalogue, for prices
 
     async def ping(self) -> None:
         await self.core.get_once("/generations", "/generations", {"limit": 1})
@@ -209,3 +214,38 @@ class V2Client(Backend):
         params = {"types": list(types)} if types else None
         payload = await self.core.get_json("/models", "/models", params)
         return parse_list(AIModel, payload, "models")
+
+    # -- resubmit ------------------------------------------------------------------------
+
+    async def resubmission(self, gen: Generation) -> Resubmission:
+        return resubmit.resubmission(gen)
+
+    async def price(self, item: Resubmission) -> Price:
+        """The model's credit price (``price_details`` from ``GET /models``, read once and
+        again when a model is not in it)."""
+        if self._models is None or resubmit.find_model(self._models, item.model) is None:
+            self._models = await self.list_models()
+        return resubmit.price(item, resubmit.find_model(self._models, item.model))
+
+    async def submit(self, item: Resubmission, *, idempotency_key: str) -> Generation:
+        """``POST /generations`` with the input, sent once (v2 has no idempotency key: a
+        retry after a lost answer could start a second job); the new job read back by id."""
+        ack = await self.core.post_json("/generations", "/generations", item.body, retry=False)
+        new_id = ack.get("id") if isinstance(ack, dict) else None
+        if not isinstance(new_id, str) or not new_id:
+            raise PayloadError("the answer to POST /generations has no job id")
+        found = await self.refresh([new_id])
+        if found:
+            return found[0]
+        # not listed yet: the job as the answer describes it
+        return parse_generation(
+            {
+                "id": new_id,
+                "type": ack.get("type") or "",
+                "input": item.body,
+                "status": ack.get("status") or "queued",
+                "progress": ack.get("progress") or 0.0,
+                "created_at": ack.get("created_at"),
+                "eta_sec": ack.get("eta_sec"),
+            }
+        )

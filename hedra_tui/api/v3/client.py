@@ -20,12 +20,23 @@ from urllib.parse import quote
 
 import httpx
 
-from ..backend import MAX_PAGE_SIZE, NO_FILTERS, Backend, Balance, Capabilities, ListFilters, Page
+from ..backend import (
+    MAX_PAGE_SIZE,
+    NO_FILTERS,
+    Backend,
+    Balance,
+    Capabilities,
+    ListFilters,
+    Page,
+    Price,
+    Resubmission,
+)
 from ..core import APICore, Json
 from ..errors import APIConnectionError, APITimeoutError, ConfigError, NotFoundError, PayloadError
 from ..models import AIModel, Generation, parse_lenient, parse_object
 from ..sanitize import display
 from ..sse import SSEEvent, SSEParser
+from . import resubmit
 from .models import Job, LogLine, generation_from_v3, remember_modalities
 
 DEFAULT_V3_BASE_URL = "https://api.hedra.com/v3"
@@ -65,6 +76,8 @@ class V3Client(Backend):
         lifecycle_logs=True,
         whole_pages=False,
         currency="USD",
+        resubmit="prompt",
+        idempotent_submit=True,
     )
 
     def __init__(
@@ -94,6 +107,7 @@ class V3Client(Backend):
             rng=rng,
         )
         super().__init__(core)
+        self._schemas: dict[str, resubmit.InputSchema] = {}  # model id -> its submit input
 
     async def ping(self) -> None:
         await self.core.get_once("/jobs", "/jobs", {"limit": 1})
@@ -246,6 +260,80 @@ class V3Client(Backend):
         except httpx.HTTPError as exc:
             reason = display(str(exc), max_len=120) or type(exc).__name__
             raise APIConnectionError(f"the job stream broke ({reason})") from exc
+
+    # -- resubmit ---------------------------------------------------------------------------
+
+    async def input_schema(self, model: str) -> resubmit.InputSchema:
+        """``GET /models/{id}/openapi.json``: the model's submit input (read once per model)."""
+        schema = self._schemas.get(model)
+        if schema is None:
+            doc = await self.core.get_json(
+                f"/models/{_quote(model)}/openapi.json", "/models/{id}/openapi.json"
+            )
+            schema = self._schemas[model] = resubmit.input_schema(doc)
+        return schema
+
+    async def resubmission(self, gen: Generation) -> Resubmission:
+        """The job's prompt, where its model's input requires nothing else (the schema is
+        read from the API); otherwise the fields it would miss, named."""
+        raw = gen.raw
+        model = raw.get("model") if isinstance(raw, dict) else None
+        model = model if isinstance(model, str) and model else None
+        schema = None
+        if model is not None:
+            try:
+                schema = await self.input_schema(model)
+            except NotFoundError:
+                return Resubmission(
+                    gen.id, model, refusal=f"the API no longer has {display(model, max_len=40)}"
+                )
+        return resubmit.resubmission(gen, model, schema)
+
+    async def price(self, item: Resubmission) -> Price:
+        """``POST /models/{model}/estimate`` with the input a submit would send."""
+        if item.model is None:
+            return Price(None, "USD", "price unknown: the job names no model")
+        body = await self.core.post_json(
+            f"/models/{_quote(item.model)}/estimate",
+            "/models/{id}/estimate",
+            {"input": item.body},
+            retry=True,  # an estimate changes nothing
+        )
+        cost = body.get("cost") if isinstance(body, dict) else None
+        currency = body.get("currency") if isinstance(body, dict) else None
+        code = currency if isinstance(currency, str) and currency.isalpha() else "USD"
+        if isinstance(cost, bool) or not isinstance(cost, int | float):
+            return Price(None, code[:8].upper(), "price unknown: the estimate had no cost")
+        return Price(float(cost), code[:8].upper(), "the API's estimate")
+
+    async def submit(self, item: Resubmission, *, idempotency_key: str) -> Generation:
+        """``POST /models/{id}`` with the input and ``idempotency_key`` (retried safely: the
+        same key replays the first answer); the new job read back by id."""
+        if item.model is None:
+            raise ConfigError("the job names no model")
+        ack = await self.core.post_json(
+            f"/models/{_quote(item.model)}",
+            "/models/{id}",
+            {"input": item.body, "idempotency_key": idempotency_key},
+            retry=True,
+        )
+        job_id = ack.get("job_id") if isinstance(ack, dict) else None
+        if not isinstance(job_id, str) or not job_id:
+            raise PayloadError("the answer to the submit has no job_id")
+        found = await self.refresh([job_id])
+        if found:
+            return found[0]
+        # not readable yet: the job as the acknowledgement describes it
+        return generation_from_v3(
+            {
+                "job_id": job_id,
+                "model": ack.get("model") or item.model,
+                "status": ack.get("status") or "IN_QUEUE",
+                "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "prompt": item.body.get("prompt"),
+                "estimated_completion_at": ack.get("estimated_completion_at"),
+            }
+        )
 
 
 _LOG_KEYS = ("logs", "logs_next_cursor")

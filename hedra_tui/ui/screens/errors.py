@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from rich.console import Group
@@ -16,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from ...state.derive import format_age
 from ...state.errors_view import ErrorBucket
-from ..actions import bindings
+from ..actions import BY_ID, bindings, keys_in_force
 from ..palette import GROUP_ICONS, Palette
 
 
@@ -61,10 +62,18 @@ class ErrorList(OptionList):
     BINDINGS = bindings("move", MOVE_ACTIONS)
 
 
-class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
-    """Pick a group to show only its jobs in the list; esc closes."""
+# what the errors view ends with: a group's (type, reason) to filter the list by, a group to
+# resubmit (its bucket), or None
+ErrorsChoice = tuple[str | None, str | None] | ErrorBucket | None
 
-    BINDINGS = [Binding("escape,q,x", "dismiss(None)", "Close", id="errors.close")]
+
+class ErrorsScreen(ModalScreen[ErrorsChoice]):
+    """Pick a group to show only its jobs in the list, or resubmit it (R); esc closes."""
+
+    BINDINGS = [
+        Binding("escape,q,x", "dismiss(None)", "Close", id="errors.close"),
+        *bindings("errors"),
+    ]
     DEFAULT_CSS = """
     ErrorsScreen { align: center middle; }
     ErrorsScreen > Vertical {
@@ -77,11 +86,18 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
     }
     """
 
-    def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: datetime) -> None:
+    def __init__(
+        self,
+        buckets: list[ErrorBucket],
+        palette: Palette,
+        now: datetime,
+        keymap: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.buckets = buckets
         self.palette = palette
         self.now = now
+        self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -90,7 +106,13 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
             if not self.buckets:
                 yield Static(Text("No failed generations in what is loaded.", style="dim"))
                 return
-            yield Static(Text("enter: show these jobs in the list · esc: close", style="dim"))
+            resubmit = "/".join(keys_in_force(BY_ID["errors.resubmit"], self.keymap))
+            yield Static(
+                Text(
+                    f"enter: show these jobs in the list · {resubmit}: resubmit them · esc: close",
+                    style="dim",
+                )
+            )
             yield ErrorList(
                 *(
                     Option(bucket_row(b, self.palette, self.now), id=str(i))
@@ -101,3 +123,10 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         bucket = self.buckets[int(event.option.id or 0)]
         self.dismiss((bucket.code, bucket.reason))
+
+    def action_resubmit(self) -> None:
+        """The highlighted group, to resubmit (the App asks the price first)."""
+        options = self.query(ErrorList)
+        index = options.first().highlighted if options else None
+        if index is not None:
+            self.dismiss(self.buckets[index])
