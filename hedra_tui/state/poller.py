@@ -45,7 +45,10 @@ __all__ = [
 ]
 
 TOP_PAGE = 25
-FIRST_PAGE = 100
+# a first load (a start, new filters) reads a small page and shows it at once, then the rest
+# of FIRST_LOAD rows, then more while the end of a page still holds jobs in flight
+FIRST_PAGE = 25
+FIRST_LOAD = 100
 OLDER_OVERLAP = 5
 MAX_GAP_PAGES = 20
 IN_FLIGHT_TAIL = 25  # first load goes on while the end of a page still has jobs in flight
@@ -147,6 +150,7 @@ class Poller:
         self._reloading = False  # new filters: the next cycle loads the top afresh
         self._unconfirmed: set[str] = set()  # see set_filters
         self._doomed: set[str] = set()  # rows to drop at the end of the next cycle
+        self._models: asyncio.Future[None] | None = None  # the model list, being read
         self.strategy: Strategy = strategy_for(self)
 
     # -- what the person looks at -------------------------------------------------------
@@ -341,8 +345,17 @@ class Poller:
 
     async def _cycle(self, report: CycleReport) -> None:
         now = self.clock()
-        await self._load_models_once()
-        fresh = await self._refresh_top(report)
+        # the model list is asked side by side with the top page, unless the strategy reads
+        # the page's jobs with it (v3: a job's type is its model's modality)
+        self._models = models = asyncio.ensure_future(self._load_models_once())
+        try:
+            if self.strategy.models_first:
+                await models
+            fresh = await self._refresh_top(report)
+            await models
+        finally:
+            self._models = None
+            await _discard(models)
         await self.strategy.refresh_in_flight(fresh, report)
         await self._refresh_balance(now, report)
         self.strategy.after_cycle()
@@ -419,10 +432,16 @@ class Poller:
                 store.exhausted = page.next is None
                 self._older = page.next
                 self._confirm(page.items, store.exhausted)
+                if cursor is None:
+                    await self._first_rows(report.changed)
                 tail = page.items[-IN_FLIGHT_TAIL:]
-                if store.exhausted or not any(g.status in IN_FLIGHT_STATUSES for g in tail):
+                short = len(seen) < FIRST_LOAD
+                if store.exhausted or not (
+                    short or any(g.status in IN_FLIGHT_STATUSES for g in tail)
+                ):
                     self._reloading = False
                     break
+                size = FIRST_LOAD - len(seen) if short else MAX_PAGE_SIZE
             elif page.next is None or known_before:
                 self._gap_floor = None
                 break
@@ -437,6 +456,13 @@ class Poller:
                     floor = self._gap_floor
             cursor = page.next
         return seen
+
+    async def _first_rows(self, changed: set[str]) -> None:
+        """The first page of a first load goes to the reader at once (through ``feed``), with
+        the model names, before the rest of the load, the jobs in flight and the balance."""
+        if self._models is not None:
+            await self._models
+        self.feed.add(changed)
 
     def _older_start(self) -> tuple[str | None, ListFilters] | None:
         """Where the next older page starts, and under which filters; None: nowhere.

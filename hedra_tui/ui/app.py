@@ -213,8 +213,7 @@ class HedraApp(App[int]):
         self._update_header()
         if self.autopoll:
             self.poll_loop()
-        if self.caps.live_streams:
-            self.live_loop()
+        self.live_loop()  # stream frames, and a first load's first page before the load ends
         self._show_start_warnings()
 
     async def on_unmount(self) -> None:
@@ -277,8 +276,8 @@ class HedraApp(App[int]):
 
     @work(exclusive=True, exit_on_error=False, group="live", name="live")
     async def live_loop(self) -> None:
-        """Changes between cycles (live stream frames: several a second per job), gathered
-        by the poller and posted at most once a second."""
+        """Changes between cycles (live stream frames: several a second per job; the first
+        page of a first load), gathered by the poller and posted at most once a second."""
         async for changes in self.poller.live_changes():
             self.post_message(LiveUpdate(changes))
 
@@ -326,9 +325,12 @@ class HedraApp(App[int]):
             if lst.ids is not self.store.order:
                 lst.set_ids(self.store.order)
             lst.rows_changed(changed)
-        if not self._first_load_done and len(self.store):
+        # a first load's first page comes early (a LiveUpdate); the job under the cursor is
+        # followed, and older pages are asked for, once the whole load has ended
+        if not self._first_load_done and len(self.store) and self.cycles:
             self._first_load_done = True
-            lst._set_cursor(0)
+            lst._set_cursor(lst.cursor)
+            self.poller.set_focus(lst.cursor_id)
         finished = set(finished)
         self.inflight.note_finished(finished)
         self._announce(finished)
@@ -534,7 +536,8 @@ class HedraApp(App[int]):
     def on_generation_list_highlighted(self, message: GenerationList.Highlighted) -> None:
         self.detail.show(message.gen_id)
         self.poller.visible = self.list_view.visible_ids()
-        self.poller.set_focus(message.gen_id)  # read first; followed live where it can be
+        if self._first_load_done:  # (v3 reads each job's details first, then follows it)
+            self.poller.set_focus(message.gen_id)  # read first; followed live where it can be
 
     def on_generation_list_selected(self, message: GenerationList.Selected) -> None:
         self.detail.show(message.gen_id)
