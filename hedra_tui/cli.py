@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from . import __version__
 from .api.errors import AuthenticationError, ConfigError, HedraError, PermissionDeniedError
-from .completion import SHELLS
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
@@ -20,6 +19,8 @@ EXIT_USAGE = 2
 # SIGPIPE is reported by a shell, 128 + 13, quietly
 EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
 EXIT_INTERRUPTED = 130  # Ctrl+C: 128 + SIGINT, as a shell reports it
+# the shells completion.py writes a script for (that module is imported only to write one)
+SHELLS = ("bash", "zsh", "fish")
 
 # the end of `hedra-tui --help`; tests/integration/test_completion.py checks that it names every
 # setting's variables and every exit code above

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from textual import events, work
@@ -32,7 +32,6 @@ from ..api.backend import Backend
 from ..api.errors import HedraError
 from ..api.sanitize import display
 from ..state.activity import activity
-from ..state.errors_view import error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
 from ..state.poller import Poller
@@ -40,16 +39,11 @@ from ..state.reports import CycleReport, LiveChanges
 from ..state.store import Store, utcnow
 from ..state.view import View
 from .actions import COMMANDS, Command, bindings, keys_in_force
-from .asset_actions import AssetActions
 from .cells import BY_KEY, DEFAULT_COLUMNS
 from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
 from .screen_diff import install as install_screen_diff
-from .screens.columns import ColumnsScreen
-from .screens.errors import ErrorsScreen
-from .screens.help import HelpScreen
-from .screens.server_filters import ServerFilterScreen
 from .widgets.detail import DetailPane
 from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
@@ -65,6 +59,9 @@ from .widgets.status import (
     state_piece,
     status_line,
 )
+
+if TYPE_CHECKING:  # imported when first used: the first screen needs none of them
+    from .asset_actions import AssetActions
 
 WIDE = 150
 SHORT = 30
@@ -144,7 +141,7 @@ class HedraApp(App[int]):
             max_streams=max_streams,
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
-        self.assets = AssetActions(self)
+        self._assets: AssetActions | None = None
         self.autopoll = autopoll
         self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
         self.cycles = 0
@@ -180,6 +177,15 @@ class HedraApp(App[int]):
             self.store, clock=self.clock, stall_after=self.stall_after, id="inflight"
         )
         yield Footer()
+
+    @property
+    def assets(self) -> AssetActions:
+        """The selected job's copy, open, download and export."""
+        if self._assets is None:
+            from .asset_actions import AssetActions
+
+            self._assets = AssetActions(self)
+        return self._assets
 
     @property
     def list_view(self) -> GenerationList:
@@ -546,6 +552,8 @@ class HedraApp(App[int]):
     # -- actions ------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.palette, self._keymap))  # the keys in force
 
@@ -580,6 +588,8 @@ class HedraApp(App[int]):
         self._apply_view()
 
     def action_columns(self) -> None:
+        from .screens.columns import ColumnsScreen
+
         def picked(columns: tuple[str, ...] | None) -> None:
             if columns is None or columns == self.columns:
                 return
@@ -613,6 +623,8 @@ class HedraApp(App[int]):
         self.list_view.focus()
 
     def action_server_filters(self) -> None:
+        from .screens.server_filters import ServerFilterScreen
+
         if not self.caps.server_filters:
             self.toast(
                 f"The {self.backend.name} API has no server-side filters: "
@@ -644,6 +656,9 @@ class HedraApp(App[int]):
         self.push_screen(ServerFilterScreen(self.poller.filters), picked)
 
     def action_errors(self) -> None:
+        from ..state.errors_view import error_buckets
+        from .screens.errors import ErrorsScreen
+
         buckets = error_buckets(self.store, self.poller.details_pending)
         screen = ErrorsScreen(buckets, self.palette, self.clock())
 
