@@ -19,9 +19,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..api.backend import MAX_PAGE_SIZE, Backend, Balance, ListFilters
+from ..api.backend import MAX_PAGE_SIZE, Backend, Balance, ListFilters, Page
 from ..api.errors import AuthenticationError, HedraError, PermissionDeniedError, RateLimitError
 from ..api.models import IN_FLIGHT_STATUSES, Generation
 from ..api.retry import RETRY_AFTER_CAP
@@ -33,6 +33,9 @@ from .reports import ChangeFeed, CycleReport, LiveChanges
 from .store import Store, utcnow
 from .strategies import Strategy, strategy_for
 from .timespec import AbsoluteTime
+
+if TYPE_CHECKING:
+    from .head_start import HeadStart
 
 __all__ = [
     "ConnState",
@@ -117,6 +120,7 @@ class Poller:
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
         max_streams: int = MAX_STREAMS,
+        head_start: HeadStart | None = None,
     ) -> None:
         self.backend = backend
         self.store = store
@@ -151,6 +155,7 @@ class Poller:
         self._unconfirmed: set[str] = set()  # see set_filters
         self._doomed: set[str] = set()  # rows to drop at the end of the next cycle
         self._models: asyncio.Future[None] | None = None  # the model list, being read
+        self.head_start = head_start  # the first page and the models, read while starting
         self.strategy: Strategy = strategy_for(self)
 
     # -- what the person looks at -------------------------------------------------------
@@ -395,6 +400,10 @@ class Poller:
         """Model names for the list; a failure other than a rejected key waits for next time."""
         if self._models_loaded:
             return
+        if self.head_start is not None and (models := await self.head_start.models()):
+            self.store.set_models(models)
+            self._models_loaded = True
+            return
         try:
             self.store.set_models(await self.backend.list_models())
             self._models_loaded = True
@@ -417,7 +426,11 @@ class Poller:
         floor = self._gap_floor
         epoch = self._epoch
         for _ in range(MAX_GAP_PAGES):
-            page = await self.backend.list_page(limit=size, cursor=cursor, filters=self._params())
+            page = await self._head_start_page(first_load and cursor is None, size)
+            if page is None:
+                page = await self.backend.list_page(
+                    limit=size, cursor=cursor, filters=self._params()
+                )
             self.check_epoch(epoch)
             store.add_malformed(page.malformed)
             # the top meets what we had when a page holds a job we knew -- one older than
@@ -456,6 +469,13 @@ class Poller:
                     floor = self._gap_floor
             cursor = page.next
         return seen
+
+    async def _head_start_page(self, first: bool, size: int) -> Page | None:
+        """The first page of the first load, when it was read while the monitor started
+        (it is given once: a load under new filters asks the API)."""
+        if self.head_start is None or not first:
+            return None
+        return await self.head_start.page(size, self.filters)
 
     async def _first_rows(self, changed: set[str]) -> None:
         """The first page of a first load goes to the reader at once (through ``feed``), with

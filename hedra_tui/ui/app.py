@@ -60,8 +60,9 @@ from .widgets.status import (
     status_line,
 )
 
-if TYPE_CHECKING:  # imported when first used: the first screen needs none of them
-    from .asset_actions import AssetActions
+if TYPE_CHECKING:
+    from ..state.head_start import HeadStart
+    from .asset_actions import AssetActions  # imported when first used
 
 WIDE = 150
 SHORT = 30
@@ -108,6 +109,7 @@ class HedraApp(App[int]):
         on_columns: Callable[[tuple[str, ...]], str | None] | None = None,
         warnings: Iterable[str] = (),
         loading: str = "loading…",
+        head_start: HeadStart | None = None,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -139,6 +141,7 @@ class HedraApp(App[int]):
             filters=filters,
             clock=clock,
             max_streams=max_streams,
+            head_start=head_start,
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
         self._assets: AssetActions | None = None

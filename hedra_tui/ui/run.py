@@ -1,14 +1,22 @@
-"""Start the monitor from parsed flags: settings, demo simulator, client, App."""
+"""Start the monitor from parsed flags: settings, demo simulator, client, App.
+
+The settings and the backend come first, and the first page is asked for at once (in a
+thread, :class:`HeadStart`) while Textual and the App are imported and built.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 from ..api.sanitize import display
 from ..config import Settings, origins, remember, remembered, save_setting
 from ..connect import connect, filters_from_args
+from ..state.head_start import HeadStart
+from ..state.poller import FIRST_PAGE
+from ..state.store import utcnow
 
 
 def ui_warnings(settings: Settings, available_themes: set[str]) -> list[str]:
@@ -22,13 +30,21 @@ def ui_warnings(settings: Settings, available_themes: set[str]) -> list[str]:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from textual.theme import BUILTIN_THEMES
-
-    from .app import HedraApp
-
+    if getattr(args, "demo", False):
+        # the demo's simulator builds its world in a thread of this process: Textual and the
+        # App are imported before it starts, so that the frame is not slowed down by it
+        importlib.import_module(".app", __package__)
     # the demo simulator starts in the background: the frame is drawn at once, saying so
     with connect(args, demo_in_background=True) as conn:
         filters = filters_from_args(args, conn.settings.filters)
+        head_start = None
+        if conn.demo is None:  # (the demo's simulator is still building its world)
+            head_start = HeadStart(conn.client, limit=FIRST_PAGE, filters=filters, clock=utcnow)
+            head_start.start()
+        from textual.theme import BUILTIN_THEMES
+
+        from .app import HedraApp
+
         # HedraApp registers no theme of its own: Textual's built-ins are the valid names
         themes = set(BUILTIN_THEMES)
         extra = ui_warnings(conn.settings, themes)
@@ -61,6 +77,7 @@ def run_app(args: argparse.Namespace) -> int:
                 if conn.demo
                 else "loading…"
             ),
+            head_start=head_start,
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
         result = app.run()
