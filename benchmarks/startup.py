@@ -125,9 +125,11 @@ def _launch(code: Path | None, args: list[str], env: dict[str, str]) -> PtyProce
     return PtyProcess([sys.executable, "-P", "-m", "hedra_tui", *args], cols=120, rows=40, env=env)
 
 
-def _screen_shows(app: PtyProcess, found: Callable[[list[str]], bool], start: float) -> float:
+def _screen_shows(
+    app: PtyProcess, found: Callable[[list[str]], bool], start: float
+) -> tuple[float, float]:
     """Seconds from ``start`` until the terminal's screen (the pty's output through a
-    terminal emulator) satisfies ``found``."""
+    terminal emulator) satisfies ``found``, and the CPU seconds the program used by then."""
     import pyte
 
     screen = pyte.Screen(app.cols, app.rows)
@@ -140,7 +142,7 @@ def _screen_shows(app: PtyProcess, found: Callable[[list[str]], bool], start: fl
             fed += len(new)
             stream.feed(new)
             if found(screen.display):
-                return time.monotonic() - start
+                return time.monotonic() - start, app.usage()[0]
         time.sleep(0.005)
     raise TimeoutError("the first rows never showed")
 
@@ -158,7 +160,7 @@ def newest_prompts(sim: SimProcess, n: int = 10) -> list[str]:
     return [p[:12] for p in (prompt_of(parse_generation(g)) for g in items) if len(p) >= 12]
 
 
-def rows_time(code: Path | None, sim: SimProcess) -> float:
+def rows_time(code: Path | None, sim: SimProcess) -> tuple[float, float]:
     """Seconds from launch until one of the newest generations is on screen (the monitor
     against ``sim``, in a 120x40 pty)."""
     prompts = newest_prompts(sim)
@@ -173,7 +175,7 @@ def rows_time(code: Path | None, sim: SimProcess) -> float:
         app.close()
 
 
-def demo_rows_time(code: Path | None) -> float:
+def demo_rows_time(code: Path | None) -> tuple[float, float]:
     """``--demo``: seconds from launch until the list's title counts loaded rows."""
     env = {k: v for k, v in _env().items() if k.startswith("HEDRA_TUI_")}
     start = time.monotonic()
@@ -186,34 +188,54 @@ def demo_rows_time(code: Path | None) -> float:
         app.close()
 
 
-def _median(times: list[float]) -> str:
-    return f"{statistics.median(times):5.2f} s ({min(times):.2f}-{max(times):.2f})"
+def _median(runs: list[tuple[float, float]]) -> str:
+    times = [t for t, _ in runs]
+    cpu = statistics.median(c for _, c in runs)
+    return f"{statistics.median(times):5.2f} s ({min(times):.2f}-{max(times):.2f}, CPU {cpu:.2f})"
+
+
+def _compile(package: Path) -> None:
+    """Write the package's ``.pyc`` files, as an install with ``--compile-bytecode`` does."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
 
 def first_rows(
-    runs: int = 5, before: str = BEFORE, quick: bool = False
+    runs: int = 5, before: str = BEFORE, quick: bool = False, compiled: bool = False
 ) -> list[tuple[str, float, float, str]]:
     """First rows on screen for each combination and ``--demo``, now and at ``before``, the
-    runs of the two interleaved (the machine's load changes during a run); medians."""
+    runs of the two interleaved (the machine's load changes during a run); medians.
+    ``compiled``: both copies of the package get their ``.pyc`` files first (else, where
+    ``PYTHONDONTWRITEBYTECODE`` is set, every start compiles the package's modules)."""
     combos = [c for c in COMBOS if not quick or c[0] < 100_000]
     out: list[tuple[str, float, float, str]] = []
 
-    def compare(label: str, measure: Callable[[Path | None], float], old: Path | None) -> None:
-        now: list[float] = []
-        then: list[float] = []
+    def compare(
+        label: str, measure: Callable[[Path | None], tuple[float, float]], old: Path | None
+    ) -> None:
+        now: list[tuple[float, float]] = []
+        then: list[tuple[float, float]] = []
         for _ in range(runs):
             now.append(measure(None))
             if old is not None:
                 then.append(measure(old))
         shown = f"before {_median(then)}" if then else ""
         print(f"  {label:36} now {_median(now)}   {shown}", flush=True)
-        out.append(
-            (f"first rows, {label}", statistics.median(now), statistics.median(then or now), "s")
-        )
+        ours = statistics.median(t for t, _ in now)
+        base = statistics.median(t for t, _ in then or now)
+        out.append((f"first rows, {label}", ours, base, "s"))
 
     with code_at(before) if before else _nothing() as old:
+        if compiled:
+            import hedra_tui
+
+            _compile(Path(hedra_tui.__file__).parent)
+            if old is not None:
+                _compile(old / "hedra_tui")
+        how = "compiled first" if compiled else "as found"
+        bytecode = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
         print(f"first rows on screen from launch, 120x40 pty, medians of {runs} (min-max)")
         print(f"  load average {_load()}; now: the working tree; before: {before or '-'}")
+        print(f"  .pyc files: {how} (PYTHONDONTWRITEBYTECODE={bytecode!r})")
         for count, inflight in combos:
             # one simulator at a time, in its own process: its start is not the app's
             args = ("--count", str(count), "--inflight", str(inflight), "--seed", "7")
@@ -241,9 +263,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", action="store_true", help="first rows on screen (see above)")
     parser.add_argument("--before", default=BEFORE, help="git ref to compare with ('': none)")
     parser.add_argument("--quick", action="store_true", help="--rows: skip 100,000 in history")
+    parser.add_argument(
+        "--compiled", action="store_true", help="--rows: write both copies' .pyc files first"
+    )
     args = parser.parse_args(argv)
     if args.rows:
-        first_rows(args.runs, args.before, args.quick)
+        first_rows(args.runs, args.before, args.quick, args.compiled)
         return
     script = Path(sys.executable).with_name("hedra-tui")
     commands = args.cmd or ["uv run hedra-tui", str(script)]
