@@ -400,10 +400,12 @@ class Poller:
         """Model names for the list; a failure other than a rejected key waits for next time."""
         if self._models_loaded:
             return
-        if self.head_start is not None and (models := await self.head_start.models()):
-            self.store.set_models(models)
-            self._models_loaded = True
-            return
+        if self.head_start is not None:
+            await self.head_start.wait()
+            if models := self.head_start.models():
+                self.store.set_models(models)
+                self._models_loaded = True
+                return
         try:
             self.store.set_models(await self.backend.list_models())
             self._models_loaded = True
@@ -475,7 +477,26 @@ class Poller:
         (it is given once: a load under new filters asks the API)."""
         if self.head_start is None or not first:
             return None
-        return await self.head_start.page(size, self.filters)
+        await self.head_start.wait()
+        return self.head_start.page(size, self.filters)
+
+    def prime(self) -> set[str]:
+        """The first page read while the monitor started, into the store at once if it is
+        there already (so the first frame can show it); the ids it changed. The first cycle
+        then loads the top as on a start, from that page on."""
+        head = self.head_start
+        if head is None or len(self.store) or not head.done:
+            return set()
+        page = head.page(FIRST_PAGE, self.filters, keep=True)  # the cycle merges it again
+        if page is None:
+            return set()
+        if models := head.models():
+            self.store.set_models(models)
+            self._models_loaded = True
+        if self.strategy.models_first and not self._models_loaded:
+            return set()  # (v3: a job's type is its model's: the cycle reads them first)
+        self._reloading = True  # the next cycle loads the top as on a start
+        return self.strategy.merge_page(page.items)
 
     async def _first_rows(self, changed: set[str]) -> None:
         """The first page of a first load goes to the reader at once (through ``feed``), with

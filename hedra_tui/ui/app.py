@@ -220,6 +220,8 @@ class HedraApp(App[int]):
         install_exit_handlers(self.exit)  # the terminal went away: exit, do not linger
         self.set_interval(1.0, self._tick)
         self._update_header()
+        if first := self.poller.prime():  # read while the App was built: in the first frame
+            self.apply_changes(first)
         if self.autopoll:
             self.poll_loop()
         self.live_loop()  # stream frames, and a first load's first page before the load ends

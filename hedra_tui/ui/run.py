@@ -51,7 +51,7 @@ def run_app(args: argparse.Namespace) -> int:
         for warning in extra:
             print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
         theme = conn.settings.theme if conn.settings.theme in themes else remembered("theme")
-        client = conn.client()
+        client = conn.client() if head_start is None else head_start.backend()
         source = ("demo simulator" if conn.demo else conn.base_url) + (
             " (v3)" if conn.api == "v3" else ""
         )
