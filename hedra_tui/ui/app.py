@@ -26,7 +26,7 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, ProgressBar
+from textual.widgets import Footer
 
 from ..api.backend import Backend
 from ..api.errors import HedraError
@@ -164,8 +164,7 @@ class HedraApp(App[int]):
         yield FitLine(id="status")
         yield FitLine(id="activity")
         yield FitLine(id="banner")
-        with Horizontal(id="download"):
-            yield ProgressBar(total=100, show_eta=False, id="download-bar")
+        with Horizontal(id="download"):  # its progress bar is mounted by the first download
             yield TextLine(id="download-label")
         with Container(id="main"):
             with Vertical(id="list-pane"):
