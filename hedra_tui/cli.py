@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -251,9 +252,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .commands.list_cmd import run_list
 
         return asyncio.run(run_list(args))
-    from .ui.run import run_app
+    # the monitor: no garbage collection while it starts (what it imports and builds lives as
+    # long as it does: ~150 collections found nothing to free, ~60 ms); it collects again
+    # once its first frame is up (ui/run.py)
+    gc.disable()
+    try:
+        from .ui.run import run_app
 
-    return run_app(args)
+        return run_app(args)
+    finally:
+        gc.enable()  # (for a start that ended before the first frame)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ class HedraApp(App[int]):
         warnings: Iterable[str] = (),
         loading: str = "loading…",
         head_start: HeadStart | None = None,
+        after_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -155,6 +156,7 @@ class HedraApp(App[int]):
         self._loading_label: tuple[str, str] = ("", "")  # long and short forms
         self._was_failing = False
         self._inflight_choice: bool | None = None  # the user's f, once pressed
+        self._after_first_frame = after_first_frame
 
     # -- layout -------------------------------------------------------------------------
 
@@ -225,6 +227,8 @@ class HedraApp(App[int]):
             self.poll_loop()
         self.live_loop()  # stream frames, and a first load's first page before the load ends
         self._show_start_warnings()
+        if self._after_first_frame is not None:
+            self.call_after_refresh(self._after_first_frame)
 
     async def on_unmount(self) -> None:
         await self.poller.close()

@@ -7,6 +7,7 @@ thread, :class:`HeadStart`) while Textual and the App are imported and built.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -27,6 +28,14 @@ def ui_warnings(settings: Settings, available_themes: set[str]) -> list[str]:
     out = keymap_warnings(settings.keymap, where["keymap"])
     bad_theme = theme_warning(settings.theme, where["theme"], available_themes)
     return out + ([bad_theme] if bad_theme else [])
+
+
+def collect_again() -> None:
+    """After the first frame: garbage collection on again (``cli`` turned it off for the
+    start), with what the start made moved out of every later scan (``gc.freeze``)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -78,6 +87,7 @@ def run_app(args: argparse.Namespace) -> int:
                 else "loading…"
             ),
             head_start=head_start,
+            after_first_frame=collect_again,
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
         result = app.run()

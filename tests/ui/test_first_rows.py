@@ -6,16 +6,19 @@ what is on screen while they wait is what came before them: no timing in these t
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import httpx
 
 from hedra_tui.api.models import parse_generation
 from hedra_tui.api.v2 import V2Client
+from hedra_tui.cli import EXIT_USAGE, main
 from hedra_tui.state.derive import prompt_of
 from hedra_tui.state.filters import ServerFilters
 from hedra_tui.state.head_start import HeadStart
 from hedra_tui.state.poller import FIRST_LOAD, FIRST_PAGE
+from hedra_tui.ui.run import collect_again
 
 from ..integration.helpers import clear_faults, set_fault, stats
 from .conftest import AppClock, screen_lines, wait_for
@@ -86,3 +89,24 @@ async def test_a_page_read_while_starting_is_in_the_first_frame(make_app, sim_fa
         await wait_for(pilot, lambda: app.cycles >= 1)
         assert len(app.store) >= FIRST_LOAD
     assert first_page_requests(sim) == 1  # the thread's: the App did not ask for it again
+
+
+async def test_garbage_collection_is_on_again_once_the_first_frame_is_up(make_app):
+    gc.disable()  # as the command line does for the monitor's start
+    try:
+        app, _, _ = make_app(autopoll=False, after_first_frame=collect_again)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, gc.isenabled)
+            assert gc.get_freeze_count() > 0  # what the start made is left out of every scan
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_monitor_that_cannot_start_leaves_garbage_collection_on(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEDRA_TUI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("HEDRA_API_KEY", raising=False)
+    monkeypatch.delenv("HEDRA_KEY", raising=False)
+    assert main([]) == EXIT_USAGE  # no key: it ends before the first frame
+    assert gc.isenabled()
