@@ -2,13 +2,14 @@
 
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
 machine and data: a per-job status poller, Textual's DataTable, and a DataTable monitor
-(``benchmarks/naive_monitor.py``) run as a real process in a pty. Takes ~10 minutes.
+(``benchmarks/naive_monitor.py``) run as a real process in a pty; start-up against the
+monitor's own code before the start-up work (``benchmarks/startup.py``). Takes ~12 minutes.
 ``--quick`` skips the 100,000-generation runs.
 """
 
 import sys
 
-from . import list_vs_datatable, requests_per_cycle, scale, terminal
+from . import list_vs_datatable, requests_per_cycle, scale, startup, terminal
 
 quick = "--quick" in sys.argv
 rows: list[tuple[str, float, float, str]] = []
@@ -17,6 +18,8 @@ print()
 rows += list_vs_datatable.main(5_000 if quick else 100_000)
 print()
 rows += terminal.main()
+print()
+rows += startup.first_rows(runs=5, quick=quick, compiled=True)
 if not quick:
     print()
     rows += scale.main()

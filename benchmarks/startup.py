@@ -90,7 +90,7 @@ def _summary(times: list[float], cpu: list[float]) -> str:
 
 # main before the start-up work of issue 12 (imports, early rows, the first page's size): the
 # baseline these measurements are side by side with
-BEFORE = "f670cab"
+BEFORE = "531e63f"
 COMBOS = ((5_000, 20), (5_000, 500), (100_000, 20), (100_000, 500))
 ROWS_TIMEOUT = 60.0
 COUNTED_TITLE = re.compile(r"Generations [0-9]")  # the list's title once rows are loaded
