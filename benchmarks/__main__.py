@@ -1,19 +1,29 @@
 """``uv run python -m benchmarks``: every benchmark, each a side-by-side comparison, then a table.
 
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
-machine and data: a per-job status poller, Textual's DataTable, and a DataTable monitor
-(``benchmarks/naive_monitor.py``) run as a real process in a pty; start-up against the
+machine and data: a per-job status poller (v2 and v3), Textual's DataTable, and a DataTable
+monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty; start-up against the
 monitor's own code before the start-up work (``benchmarks/startup.py``). Takes ~12 minutes.
-``--quick`` skips the 100,000-generation runs.
+``--quick`` skips the 100,000-generation runs (scale, ``L``).
 """
 
 import sys
 
-from . import list_vs_datatable, requests_per_cycle, scale, startup, terminal
+from . import (
+    list_vs_datatable,
+    load_all,
+    requests_per_cycle,
+    scale,
+    startup,
+    terminal,
+    v3_requests,
+)
 
 quick = "--quick" in sys.argv
 rows: list[tuple[str, float, float, str]] = []
 rows += requests_per_cycle.main()
+print()
+rows += v3_requests.main()
 print()
 rows += list_vs_datatable.main(5_000 if quick else 100_000)
 print()
@@ -23,6 +33,8 @@ rows += startup.first_rows(runs=5, quick=quick, compiled=True)
 if not quick:
     print()
     rows += scale.main()
+    print()
+    rows += load_all.main()
 
 print()
 print(f"{'measure':58} {'hedra-tui':>11} {'naive':>11} {'naive / ours':>13}")

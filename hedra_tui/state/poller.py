@@ -4,8 +4,9 @@ One :class:`Poller` serves every backend; what differs between them is a strateg
 (``state/strategies``), chosen by the backend's capabilities. A cycle asks for the top of the
 list (more pages only to fill a gap when many jobs arrived at once), lets the strategy bring
 the jobs in flight up to date (v2: one request per 100 through the ``ids`` filter, skipping
-those the top page returned; v3: a status poll per job no stream follows, and each job's
-details once), and reads the balance now and then. Finished jobs are never polled. Failures
+those the top page returned; v3: the top pages, deep enough to hold every job in flight, are
+their status, a status poll goes to each job on screen no stream follows, and each job's
+details are read once), and reads the balance now and then. Finished jobs are never polled. Failures
 become state (``Health``), never exceptions for the caller.
 """
 
@@ -16,7 +17,7 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -416,13 +417,15 @@ class Poller:
     async def _refresh_top(self, report: CycleReport) -> set[str]:
         """Fetch the newest page; keep paging while every item is new (a burst of arrivals).
 
-        Returns the ids the top pages held. On a first load (or under new filters) paging
+        Returns the ids the top pages held. The strategy may size the newest page and ask
+        for the pages below once the top joined up (v3 reads its jobs' status from them:
+        ``top_limit``, ``wants_deeper``). On a first load (or under new filters) paging
         goes on while the end of a page still holds jobs in flight, so that every job in
         flight is known; where that load ended is where older pages start.
         """
         store = self.store
         first_load = self._reloading or len(store) == 0
-        size = FIRST_PAGE if first_load else self.top_size
+        size = FIRST_PAGE if first_load else self.strategy.top_limit(self.top_size)
         seen: set[str] = set()
         cursor: str | None = None
         floor = self._gap_floor
@@ -458,8 +461,11 @@ class Poller:
                     break
                 size = FIRST_LOAD - len(seen) if short else MAX_PAGE_SIZE
             elif page.next is None or known_before:
-                self._gap_floor = None
-                break
+                self._gap_floor = floor = None
+                # joined up; the strategy may want the pages below too (v3 reads the status
+                # of its jobs in flight from them)
+                if page.next is None or not self.strategy.wants_deeper(seen, page.items):
+                    break
             else:
                 # not joined up yet: if the next page fails, the next cycle must not take
                 # the rows stored so far for the old top and leave a hole below them
@@ -564,6 +570,74 @@ class Poller:
             self._record_failure(exc)
         report.requests = self.backend.stats.requests - before
         return report
+
+    async def load_history(self) -> AsyncGenerator[CycleReport, None]:
+        """Load every page of history below what is loaded, a report per page stored.
+
+        Pipelined: the next page's request goes out as soon as a page has arrived, before
+        that page is stored, so the API's time and the store's overlap. Where the API
+        filters by time the next page is anchored just below the oldest row of the page
+        (what :meth:`_older_start` would say once it is stored); a page holding only known
+        rows moves on within the same question, as in :meth:`load_older`. Ends at the
+        last page, at an error (the last report carries it) or when the filters change.
+        """
+        store = self.store
+        if store.exhausted or self._reloading:
+            return
+        start = self._older_start()
+        if start is None:
+            store.exhausted = True
+            return
+        epoch = self._epoch
+        fetch: asyncio.Future[tuple[Page, ListFilters]] | None
+        fetch = asyncio.ensure_future(self._older_page(*start))
+        try:
+            while fetch is not None:
+                report = CycleReport()
+                before = self.backend.stats.requests
+                try:
+                    page, params = await fetch
+                    self.check_epoch(epoch)
+                    # rows kept across a filter change are not new: confirming them pages on
+                    new = any(g.id not in store.rows for g in page.items)
+                    after = self._after(page, params, new)
+                    fetch = asyncio.ensure_future(self._older_page(*after)) if after else None
+                    store.add_malformed(page.malformed)
+                    report.changed |= await self.strategy.merge_older(page.items)
+                except _Superseded:
+                    return
+                except HedraError as exc:
+                    report.error = exc
+                    self._record_failure(exc)
+                    yield report
+                    return
+                self._confirm(page.items, page.next is None)
+                self._older = page.next
+                if page.next is None:
+                    store.exhausted = True
+                report.requests = self.backend.stats.requests - before
+                yield report
+        finally:
+            if fetch is not None:
+                await _discard(fetch)
+
+    async def _older_page(
+        self, cursor: str | None, params: ListFilters
+    ) -> tuple[Page, ListFilters]:
+        page = await self.backend.list_page(limit=MAX_PAGE_SIZE, cursor=cursor, filters=params)
+        return page, params
+
+    def _after(
+        self, page: Page, params: ListFilters, new: bool
+    ) -> tuple[str | None, ListFilters] | None:
+        """Where the page after ``page`` starts (None: ``page`` was the last)."""
+        if page.next is None:
+            return None
+        if new and self.backend.capabilities.server_filters:
+            oldest = min((t for g in page.items if (t := parse_time(g.created_at))), default=None)
+            if oldest is not None:
+                return None, self._params().below(oldest + timedelta(milliseconds=1))
+        return page.next, params
 
     def older_anchor(self) -> datetime | None:
         """Just after the oldest loaded generation's creation time (None: no usable time);

@@ -456,12 +456,17 @@ class HedraApp(App[int]):
             key, lambda width: activity_line(act, palette, spent, width)
         )
 
+    def _on_screen(self) -> list[str]:
+        """The jobs on screen, for the poller: the list's rows, then the in-flight panel's
+        lines (a bar that moves is on screen too)."""
+        return [*self.list_view.visible_ids(), *self.inflight.visible_ids()]
+
     def _tick(self) -> None:
         if not self.is_running:  # shutting down: the panes may be gone already
             return
         self._ticks += 1
         try:
-            self.poller.visible = self.list_view.visible_ids()  # v3 reads these rows first
+            self.poller.visible = self._on_screen()  # v3 reads these rows first
         except Exception:  # the screen is being torn down (the timer can outlive it)
             return
         quiet = not (
@@ -504,9 +509,9 @@ class HedraApp(App[int]):
         loop = asyncio.get_running_loop()
         pending: set[str] = set()
         shown_at = loop.time()
+        pages = self.poller.load_history()  # the next page is on its way while one is stored
         try:
-            while not self.store.exhausted:
-                report = await self.poller.load_older()
+            async for report in pages:
                 pending |= report.changed
                 if report.error is not None:
                     self.toast(f"Loading stopped: {report.error.message}", severity="error")
@@ -520,8 +525,10 @@ class HedraApp(App[int]):
                     self._loading_label = self._history_label()
                     self._update_header()
                 await asyncio.sleep(0)  # let keys and repaints through between pages
-            self.toast(f"Loaded the whole history: {len(self.store):,} generations")
+            if self.store.exhausted:
+                self.toast(f"Loaded the whole history: {len(self.store):,} generations")
         finally:
+            await pages.aclose()  # stopped early (new filters, closing): the request out is dropped
             if pending:
                 self.apply_changes(pending)
             self._loading_older = False
@@ -549,7 +556,7 @@ class HedraApp(App[int]):
 
     def on_generation_list_highlighted(self, message: GenerationList.Highlighted) -> None:
         self.detail.show(message.gen_id)
-        self.poller.visible = self.list_view.visible_ids()
+        self.poller.visible = self._on_screen()
         if self._first_load_done:  # (v3 reads each job's details first, then follows it)
             self.poller.set_focus(message.gen_id)  # read first; followed live where it can be
 

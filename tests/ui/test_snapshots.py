@@ -58,3 +58,16 @@ def test_v3_monitor_snapshot(snap_compare, make_v3_app):
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=loaded)
+
+
+@pytest.mark.parametrize("key", ["x", "C"])
+def test_dialog_snapshot(snap_compare, make_app, key):
+    """The errors view and the column chooser at 80x24: no border lost rows to a focused list."""
+    app, _, _ = make_app(count=300, inflight=12, seed=21)
+
+    async def open_dialog(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press(key)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_dialog)

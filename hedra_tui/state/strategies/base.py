@@ -33,9 +33,24 @@ class Strategy(ABC):
     def merge_page(self, items: list[Generation]) -> set[str]:
         """Fold the items of a list page into the store; the ids whose data changed."""
 
+    async def merge_older(self, items: list[Generation]) -> set[str]:
+        """Fold a page of history into the store (the same as :meth:`merge_page`; a
+        strategy may build the rows off the event loop)."""
+        return self.merge_page(items)
+
     @abstractmethod
     async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
         """Bring the jobs in flight up to date (``fresh``: the ids the top page just held)."""
+
+    def top_limit(self, size: int) -> int:
+        """How many jobs to ask for on the newest page (``size``: the poller's choice)."""
+        return size
+
+    def wants_deeper(self, seen: set[str], items: list[Generation]) -> bool:
+        """Once the top pages met what was known: should paging go on below ``items``
+        (``seen``: every id the top pages held so far)? A backend without batch status
+        reads the status of its jobs in flight from the newest pages."""
+        return False
 
     def after_cycle(self) -> None:
         """At the end of a good cycle (start or stop live streams)."""

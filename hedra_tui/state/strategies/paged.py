@@ -3,6 +3,7 @@ read back in batches through the list's ``ids`` filter (one request per 100)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from ...api.backend import Backend
@@ -27,6 +28,20 @@ class PagedStrategy(Strategy):
 
     def merge_page(self, items: list[Generation]) -> set[str]:
         return self.poller.store.upsert(items, self.poller.clock())
+
+    async def merge_older(self, items: list[Generation]) -> set[str]:
+        """History is mostly new rows: they are built in a worker thread (the event loop
+        stays free for keys and the next page's request) and put in here."""
+        poller, store = self.poller, self.poller.store
+        now, epoch = poller.clock(), poller.epoch
+        fresh: list[Generation] = []
+        known: list[Generation] = []
+        for gen in items:
+            (known if gen.id in store.rows else fresh).append(gen)
+        rows = await asyncio.to_thread(store.prepare, fresh, now) if fresh else []
+        poller.check_epoch(epoch)  # new filters meanwhile: this page answers the old ones
+        changed = store.upsert(known, now) if known else set()
+        return changed | store.add_prepared(fresh, rows, now)
 
     async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
         """Jobs in flight the top page did not return, read back by id in batches."""

@@ -2,9 +2,18 @@
 
 A v3 list page only carries id, model, status and time, so each job's details (prompt,
 outputs, error) are read once with ``GET /jobs/{id}``: the highlighted job, the rows on
-screen, the jobs in flight and the failures first, at most ``HYDRATE_PER_CYCLE`` a cycle.
-The jobs in flight that no stream follows are polled with ``GET /jobs/{id}/status`` (with
-its ``logs_after`` cursor).
+screen, the jobs in flight, those seen ending and the failures first, at most
+``HYDRATE_PER_CYCLE`` a cycle.
+
+v3 has no batch status, but every page carries each job's status: the newest pages, read
+each cycle deep enough to hold every job in flight (one page of up to 100 for 100 in
+flight), are the batch status of every job on them, and a job that ends there needs no
+other request to be seen ending. ``GET /jobs/{id}/status`` (progress, ETA, log lines after
+its ``logs_after`` cursor) is asked only for the jobs in flight on screen (``poller.visible``:
+the list's rows and the in-flight panel's lines, and the highlighted job) that no stream
+follows, and for those the pages did not hold (deeper than ``STATUS_DEPTH``, or no longer
+listed). Off screen, a job's progress is as last read: the stall clock stops there (no news
+is not a stall), and the job is asked again once it is on screen.
 
 The jobs that matter most -- the highlighted one, watched ones, then the newest in flight --
 are followed live over ``GET /jobs/{id}/stream``, at most ``max_streams`` at once. A stream
@@ -24,11 +33,13 @@ import json
 from collections.abc import Awaitable, Collection, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ...api.errors import HedraError
+from ...api.backend import MAX_PAGE_SIZE
+from ...api.errors import HedraError, NotFoundError
 from ...api.models import Generation
 from ...api.retry import backoff_delay
 from ...api.v3 import V3Client
 from ...api.v3.models import IN_FLIGHT_V3, generation_from_v3
+from ..derive import model_id_of, parse_time
 from ..reports import CycleReport
 from .base import Strategy
 
@@ -36,6 +47,8 @@ if TYPE_CHECKING:
     from ..poller import Poller
 
 HYDRATE_PER_CYCLE = 25
+STATUS_MARGIN = 5  # the newest page reaches this much below the jobs in flight (arrivals)
+STATUS_DEPTH = 1000  # jobs in flight deeper than this are asked for by id, not paged to
 HYDRATE_NEWEST = 100  # after what matters, the details of the newest jobs are read
 CONCURRENCY = 4
 LOGS_KEPT = 50
@@ -59,6 +72,7 @@ class V3Strategy(Strategy):
         self._gave_up: set[str] = set()
         self._open: set[str] = set()  # streams connected now (keep-alives arrive every 5 s)
         self._unread_failures: set[str] = set()  # failed jobs whose error is not read yet
+        self._ended: set[str] = set()  # jobs seen ending whose result is not read yet
 
     @property
     def streams(self) -> Collection[str]:
@@ -71,14 +85,69 @@ class V3Strategy(Strategy):
     # -- one cycle ----------------------------------------------------------------------
 
     def merge_page(self, items: list[Generation]) -> set[str]:
+        """A list page is the batch status of every job on it. A summary whose status (and
+        model) the row already has is skipped: the newest pages are read every cycle, and
+        the rest of a summary (id, time) never changes."""
+        rows = self.poller.store.rows
+        news = []
+        for gen in items:
+            row = rows.get(gen.id)
+            if row is None or row.status != (gen.status or "") or row.model_key != model_id_of(gen):
+                news.append((gen.id, _json(gen.raw)))
         # a list page carries no progress: it is not the API's word on it
-        return self.merge([(g.id, _json(g.raw)) for g in items], confirms=False)
+        return self.merge(news, confirms=False) if news else set()
+
+    def _paged(self) -> list[str]:
+        """The jobs in flight whose status the newest pages are read for: those no stream
+        follows, down to ``STATUS_DEPTH`` rows (deeper ones are asked one by one)."""
+        store = self.poller.store
+        out = []
+        for job_id in store.in_flight_ids():
+            if job_id in self.tasks:
+                continue
+            index = store.index_of(job_id)
+            if index is not None and index < STATUS_DEPTH:
+                out.append(job_id)
+        return out
+
+    def top_limit(self, size: int) -> int:
+        """Deep enough for the newest page to hold every job in flight it can (plus a few
+        arrivals): one page of up to 100 is the status of all of them."""
+        paged = self._paged()
+        index = self.poller.store.index_of(paged[-1]) if paged else None
+        if index is None:
+            return size
+        return min(MAX_PAGE_SIZE, max(size, index + 1 + STATUS_MARGIN))
+
+    def wants_deeper(self, seen: set[str], items: list[Generation]) -> bool:
+        """On while a job in flight the pages have not held yet is older than the page's
+        oldest job (it is further down); one that should have been on them is not listed
+        any more, and is asked for by id."""
+        if not items:
+            return False
+        oldest = parse_time(items[-1].created_at)  # a page is newest first
+        if oldest is None:
+            return False
+        rows = self.poller.store.rows
+        return any(
+            (created := rows[i].created) is not None and created <= oldest
+            for i in self._paged()
+            if i not in seen
+        )
 
     async def refresh_in_flight(self, fresh: set[str], report: CycleReport) -> None:
-        """Status polls for the jobs in flight no stream follows (a list page has no
-        progress, so ``fresh`` spares none), then the details not read yet."""
-        streamed = set(self.tasks)
-        polled = [i for i in self.poller.store.in_flight_ids() if i not in streamed]
+        """Status polls (progress, ETA, log lines) for the jobs in flight on screen that no
+        stream follows, and for those the newest pages did not hold; then the details not
+        read yet. The status of the others is what the pages just said."""
+        poller = self.poller
+        on_screen = set(poller.visible)
+        if poller.focus is not None:
+            on_screen.add(poller.focus)
+        polled = [
+            i
+            for i in poller.store.in_flight_ids()
+            if i not in self.tasks and (i in on_screen or i not in fresh)
+        ]
         await _gather(self._poll_status(i, report) for i in polled)
         await self._hydrate(report)
 
@@ -131,24 +200,32 @@ class V3Strategy(Strategy):
                 # it ended, seen by a page, a status poll or a stream frame: its outputs and
                 # error are still to be read (GET /jobs/{id}) -- unless this is that result
                 self._hydrated.discard(job_id)
+                self._ended.add(job_id)
             if merged.get("status") == "FAILED" and job_id not in self._hydrated:
                 self._unread_failures.add(job_id)
             gens.append(generation_from_v3(merged))
         return store.upsert(gens, self.poller.clock(), confirms=confirms)
 
     async def _poll_status(self, job_id: str, report: CycleReport) -> None:
-        status = await self.client.get_job_status(job_id, self._logs_after.get(job_id))
+        try:
+            status = await self.client.get_job_status(job_id, self._logs_after.get(job_id))
+        except NotFoundError:
+            self.poller.store.forget_in_flight(job_id)  # gone: it keeps its last known state
+            return
         report.changed |= self.merge([(job_id, _json(status.raw))])
 
     def hydrate_order(self) -> list[str]:
         """Whose details to read first: the highlighted job, the rows on screen, the jobs
-        in flight, failures (so the errors view can group them), then the newest."""
+        in flight, the jobs seen ending (on screen or not), failures (so the errors view can
+        group them), then the newest."""
         poller, store = self.poller, self.poller.store
         todo: list[str] = []
         if poller.focus is not None and poller.focus in store.rows:
             todo.append(poller.focus)
         todo += poller.visible
         todo += store.in_flight_ids()
+        self._ended &= store.rows.keys()
+        todo += sorted(self._ended, key=lambda i: store.index_of(i) or 0)  # newest first
         failures = [i for i in self._unread_failures if i in store.rows]
         failures.sort(key=lambda i: store.index_of(i) or 0)  # newest first
         todo += failures
@@ -175,6 +252,7 @@ class V3Strategy(Strategy):
             result = await self.client.get_job(job_id)
             self._hydrated.add(job_id)
             self._unread_failures.discard(job_id)
+            self._ended.discard(job_id)
             # final: the result will not change; in flight: the prompt is known now, and the
             # status polls (or the stream) go on -- the result is read again when it ends
             report.changed |= self.merge([(job_id, _json(result.raw))], confirms=False)
@@ -278,6 +356,7 @@ class V3Strategy(Strategy):
             result = await self.client.get_job(job_id)
             self._hydrated.add(job_id)
             self._unread_failures.discard(job_id)
+            self._ended.discard(job_id)
             self._merge_and_notify(job_id, _json(result.raw), confirms=False)
 
     def _merge_and_notify(self, job_id: str, update: JobJson, *, confirms: bool = True) -> None:

@@ -36,7 +36,9 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
         width: 72; max-width: 100%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    ColumnsScreen OptionList { height: auto; max-height: 20; border: none; }
+    ColumnsScreen OptionList, ColumnsScreen OptionList:focus {
+        height: auto; max-height: 20; border: none;
+    }
     ColumnsScreen #columns-hint { color: $text-muted; }
     """
 

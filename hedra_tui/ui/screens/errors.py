@@ -71,7 +71,10 @@ class ErrorsScreen(ModalScreen[tuple[str | None, str | None] | None]):
         width: 110; max-width: 100%; height: auto; max-height: 90%;
         border: round $error; background: $surface; padding: 0 1;
     }
-    ErrorsScreen ErrorList { height: auto; max-height: 30; border: none; }
+    /* no border, focused or not: a focused OptionList draws a tall one, two rows lost */
+    ErrorsScreen ErrorList, ErrorsScreen ErrorList:focus {
+        height: auto; max-height: 30; border: none;
+    }
     """
 
     def __init__(self, buckets: list[ErrorBucket], palette: Palette, now: datetime) -> None:

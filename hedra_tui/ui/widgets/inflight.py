@@ -128,6 +128,14 @@ class InFlightPanel(ScrollView):
                 ends = (CELL_ENDS[0], CELL_ENDS[1], CELL_ENDS[2] + self._bar_width(width))
                 self.refresh(Region(0, y, ends[last], 1))
 
+    def visible_ids(self) -> list[str]:
+        """The jobs whose lines are on screen (none while the panel is hidden): their
+        progress bars move, so they count as on screen for what the poller asks."""
+        if not self.display:
+            return []
+        top = int(self.scroll_offset.y)
+        return self.lines[top : top + self.size.height]
+
     @staticmethod
     def _bar_width(width: int) -> int:
         return BAR_WIDTH if width >= 70 else 10
