@@ -50,18 +50,19 @@ def first_page_requests(sim: Any) -> int:
 
 
 async def test_first_page_is_on_screen_while_the_rest_of_the_first_load_is_held(make_app):
-    app, sim, _ = make_app(count=300, inflight=20)
+    # (a held request must not time out while the test looks: however busy the machine is)
+    app, sim, _ = make_app(count=300, inflight=20, timeout=120)
     prompts = newest_prompts(sim)
     assert prompts
     # the first load's next page (the rows after the first page) waits until the hold ends
     set_fault(sim, "hold", path="/generations", query=f"offset={FIRST_PAGE}")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: on_screen(app, prompts))
+        await wait_for(pilot, lambda: on_screen(app, prompts), timeout=60)
         assert len(app.store) == FIRST_PAGE  # only the first page: the rest is held back
         assert app.cycles == 0  # the first load has not ended
         assert f"Generations {FIRST_PAGE}+" in "\n".join(screen_lines(app))  # more to come
         clear_faults(sim)
-        await wait_for(pilot, lambda: app.cycles >= 1)
+        await wait_for(pilot, lambda: app.cycles >= 1, timeout=60)
         assert len(app.store) >= FIRST_LOAD
         assert on_screen(app, prompts)
 
@@ -79,14 +80,14 @@ async def test_a_page_read_while_starting_is_in_the_first_frame(make_app, sim_fa
     assert head.done
     prompts = newest_prompts(sim)
     set_fault(sim, "hold", path="/generations")  # from here on, every list request waits
-    app, _, _ = make_app(sim, head_start=head, autopoll=False)  # no cycle runs by itself
+    app, _, _ = make_app(sim, head_start=head, autopoll=False, timeout=120)  # no cycle by itself
     async with app.run_test(size=(120, 40)) as pilot:
         assert len(app.store) == FIRST_PAGE  # mounted, and no request of the App's answered
         await pilot.pause()
         assert on_screen(app, prompts)
         app.poll_loop()  # the first cycle goes on from that page: the next one is held
         clear_faults(sim)
-        await wait_for(pilot, lambda: app.cycles >= 1)
+        await wait_for(pilot, lambda: app.cycles >= 1, timeout=60)
         assert len(app.store) >= FIRST_LOAD
     assert first_page_requests(sim) == 1  # the thread's: the App did not ask for it again
 

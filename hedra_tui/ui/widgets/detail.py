@@ -197,8 +197,14 @@ class DetailPane(Vertical):
         one when ``create``: a ProgressBar and its parts cost ~15 ms to mount, and the first
         frame shows no job yet."""
         if self._bar is None and create:
+            row = self.query_one("#detail-progress-row")
+            if not row.is_attached:  # the screen is being torn down
+                return None
+            if not row.is_mounted:  # a job shown while the pane itself is still mounting
+                self.call_after_refresh(self.refresh_detail)
+                return None
             self._bar = ProgressBar(total=100, show_eta=False, id="detail-progress")
-            self.query_one("#detail-progress-row").mount(self._bar, before=eta_line)
+            row.mount(self._bar, before=eta_line)
         return self._bar
 
     def on_mount(self) -> None:
