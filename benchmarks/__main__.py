@@ -3,8 +3,9 @@
 Each line compares hedra-tui with a naive baseline measured in the same run, on the same
 machine and data: a per-job status poller (v2 and v3), Textual's DataTable, and a DataTable
 monitor (``benchmarks/naive_monitor.py``) run as a real process in a pty; Textual's own output
-where that monitor cannot go (v3, slow links); and the poller with and without its request
-budget (``rate_budget.py``). Takes ~25 minutes.
+where that monitor cannot go (v3, slow links); the poller with and without its request budget
+(``rate_budget.py``); start-up against the monitor's own code before the start-up work
+(``benchmarks/startup.py``). Takes ~30 minutes.
 ``--quick`` skips the 100,000-generation runs (scale, ``L``).
 """
 
@@ -18,6 +19,7 @@ from . import (
     requests_per_cycle,
     scale,
     slow_link,
+    startup,
     terminal,
     v3_requests,
 )
@@ -35,6 +37,7 @@ print()
 rows += terminal.main()
 print()
 rows += slow_link.table()
+rows += startup.first_rows(runs=5, quick=quick, compiled=True)
 if not quick:
     print()
     rows += scale.main()

@@ -102,6 +102,7 @@ class PtyProcess:
         )
         os.close(slave)
         self.master = master
+        self.cols, self.rows = cols, rows
         self.rate = rate
         self.out = bytearray()
         self._lock = threading.Lock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -11,7 +12,6 @@ from collections.abc import Sequence
 
 from . import __version__
 from .api.errors import AuthenticationError, ConfigError, HedraError, PermissionDeniedError
-from .completion import SHELLS
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
@@ -20,6 +20,8 @@ EXIT_USAGE = 2
 # SIGPIPE is reported by a shell, 128 + 13, quietly
 EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)
 EXIT_INTERRUPTED = 130  # Ctrl+C: 128 + SIGINT, as a shell reports it
+# the shells completion.py writes a script for (that module is imported only to write one)
+SHELLS = ("bash", "zsh", "fish")
 
 # the end of `hedra-tui --help`; tests/integration/test_completion.py checks that it names every
 # setting's variables and every exit code above
@@ -291,9 +293,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .commands.list_cmd import run_list
 
         return asyncio.run(run_list(args))
-    from .ui.run import run_app
+    # the monitor: no garbage collection while it starts (what it imports and builds lives as
+    # long as it does: ~150 collections found nothing to free, ~60 ms); it collects again
+    # once its first frame is up (ui/run.py)
+    gc.disable()
+    try:
+        from .ui.run import run_app
 
-    return run_app(args)
+        return run_app(args)
+    finally:
+        gc.enable()  # (for a start that ended before the first frame)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SHELLS = ("bash", "zsh", "fish")
+from .cli import SHELLS as SHELLS  # the shells the `completion` command accepts
+
 # what may go unquoted into a script: flags, command names and choices are all like this
 _WORD = re.compile(r"^[A-Za-z0-9_.:/+-]+$")
 

@@ -20,7 +20,7 @@ from .api.backend import Backend
 from .api.errors import ConfigError
 from .api.sanitize import display
 from .api.v2 import DEFAULT_BASE_URL, V2Client
-from .api.v3.models import looks_like_v3_key
+from .api.v3.detect import looks_like_v3_key
 from .config import Settings, config_file_warnings, load_settings, settings_warnings
 from .state.filters import FIELDS, FilterError, ServerFilters
 

@@ -9,9 +9,11 @@ it, as the anthropic SDK composes resources over one client; none subclasses ano
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import random
+import ssl
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -357,6 +359,14 @@ def status_error(response: httpx.Response) -> APIStatusError:
     )
 
 
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """One TLS context (httpx's default: the CA bundle, ``SSL_CERT_FILE``/``SSL_CERT_DIR``)
+    for every client of the process. Each client built its own, ~35 ms of loading the CA
+    bundle, and the monitor builds two while it starts (see ``state/head_start.py``)."""
+    return httpx.create_ssl_context()
+
+
 class APICore:
     """One HTTP client with the rules every backend shares.
 
@@ -414,6 +424,7 @@ class APICore:
             ),
             transport=transport,
             follow_redirects=False,
+            verify=ssl_context(),
         )
 
     def __repr__(self) -> str:  # never show the key

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from .models import Generation, parse_generation
-from .v3.models import generation_from_v3, is_v3_job
+from .v3.detect import is_v3_job
 
 
 def parse_any(raw: Any) -> Generation:
     """A v2 generation or a v3 job, whichever ``raw`` is."""
-    return generation_from_v3(raw) if is_v3_job(raw) else parse_generation(raw)
+    if is_v3_job(raw):
+        from .v3.models import generation_from_v3  # loaded only where v3 jobs are
+
+        return generation_from_v3(raw)
+    return parse_generation(raw)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from .core import ssl_context
 from .errors import APIConnectionError, APIStatusError, APITimeoutError
 from .sanitize import display
 
@@ -39,7 +40,10 @@ async def download(
     try:
         async with (
             httpx.AsyncClient(
-                timeout=httpx.Timeout(timeout), transport=transport, follow_redirects=True
+                timeout=httpx.Timeout(timeout),
+                transport=transport,
+                follow_redirects=True,
+                verify=ssl_context(),
             ) as http,
             http.stream("GET", url) as response,
         ):

@@ -226,6 +226,7 @@ def create_app(
                 count=body.get("count"),
                 duration=body.get("duration"),
                 path=body.get("path"),
+                query=body.get("query"),
                 retry_after=float(body.get("retry_after") or 2),
                 delay=float(body.get("delay") or 30),
             )
@@ -417,8 +418,12 @@ class ApiMiddleware:
     async def _handle(self, scope: Scope, receive: Receive, send: Send, raw_send: Send) -> None:
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
-        fault = self.faults.take(scope["path"])
-        if fault is not None:
+        releases = self.faults.releases  # a hold lasts until the next clear after this
+        fault = self.faults.take(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        if fault is not None and fault.mode == "hold":
+            while self.faults.held(fault, releases):
+                await asyncio.sleep(0.01)
+        elif fault is not None:
             await self._apply(fault, scope, receive, send, raw_send)
             return
         await self._serve(scope, receive, send)

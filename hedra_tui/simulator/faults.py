@@ -13,6 +13,7 @@ MODES = (
     "429",
     "401",
     "slow",
+    "hold",
     "drop",
     "truncated",
     "invalid_json",
@@ -27,18 +28,25 @@ class Fault:
     count: int | None = None  # requests left; None = until cleared or expired
     until: float | None = None  # monotonic deadline
     path: str | None = None  # only API paths starting with this
+    query: str | None = None  # only requests whose query string holds this
     retry_after: float = 2.0
     delay: float = 30.0
 
 
 class FaultPlan:
-    """The active fault (at most one) plus a constant added latency; thread-safe."""
+    """The active fault (at most one) plus a constant added latency; thread-safe.
+
+    ``hold`` keeps each request it takes waiting, unanswered, until :meth:`clear` (or the
+    fault's duration ends), then answers it as usual: a test can let some requests through
+    and hold the others back for as long as it looks at the screen, with no timing in it.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.fault: Fault | None = None
         self.latency = 0.0
         self.injected = 0
+        self.releases = 0  # moves at every clear: the held requests go on
 
     def set(
         self,
@@ -47,6 +55,7 @@ class FaultPlan:
         count: int | None = None,
         duration: float | None = None,
         path: str | None = None,
+        query: str | None = None,
         retry_after: float = 2.0,
         delay: float = 30.0,
     ) -> Fault:
@@ -57,6 +66,7 @@ class FaultPlan:
             count=count,
             until=None if duration is None else time.monotonic() + duration,
             path=path,
+            query=query,
             retry_after=retry_after,
             delay=delay,
         )
@@ -67,8 +77,16 @@ class FaultPlan:
     def clear(self) -> None:
         with self._lock:
             self.fault = None
+            self.releases += 1
 
-    def take(self, path: str) -> Fault | None:
+    def held(self, fault: Fault, releases: int) -> bool:
+        """A request ``fault`` (a hold) took when ``releases`` was current still waits."""
+        with self._lock:
+            if self.releases != releases:
+                return False
+        return fault.until is None or time.monotonic() <= fault.until
+
+    def take(self, path: str, query: str = "") -> Fault | None:
         """The fault to apply to this request, if any (consumes one from its count)."""
         with self._lock:
             fault = self.fault
@@ -78,6 +96,8 @@ class FaultPlan:
                 self.fault = None
                 return None
             if fault.path and not path.startswith(fault.path):
+                return None
+            if fault.query and fault.query not in query:
                 return None
             if fault.count is not None:
                 fault.count -= 1

@@ -70,7 +70,11 @@ class SimServer:
             drift=drift,
             arrivals=arrivals,
         )
-        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        # proto IPPROTO_TCP, not the default 0: only then does asyncio set TCP_NODELAY on the
+        # accepted connections; without it a small response on a kept-alive connection waited
+        # ~40 ms for the client's delayed ACK (Nagle), which no real server makes it wait
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port = self._sock.getsockname()[1]

@@ -40,6 +40,7 @@ from .strategies import Strategy, strategy_for
 from .timespec import AbsoluteTime
 
 if TYPE_CHECKING:
+    from .head_start import HeadStart
     from .history import HistoryDB
 
 __all__ = [
@@ -53,7 +54,10 @@ __all__ = [
 ]
 
 TOP_PAGE = 25
-FIRST_PAGE = 100
+# a first load (a start, new filters) reads a small page and shows it at once, then the rest
+# of FIRST_LOAD rows, then more while the end of a page still holds jobs in flight
+FIRST_PAGE = 25
+FIRST_LOAD = 100
 OLDER_OVERLAP = 5
 MAX_GAP_PAGES = 20
 IN_FLIGHT_TAIL = 25  # first load goes on while the end of a page still has jobs in flight
@@ -124,6 +128,7 @@ class Poller:
         max_streams: int = MAX_STREAMS,
         budget: Budget | None = None,
         history: HistoryDB | None = None,
+        head_start: HeadStart | None = None,
     ) -> None:
         self.backend = backend
         # what it may spend of the key's rate limit (none given: no limit of its own)
@@ -159,6 +164,8 @@ class Poller:
         self._reloading = False  # new filters: the next cycle loads the top afresh
         self._unconfirmed: set[str] = set()  # see set_filters
         self._doomed: set[str] = set()  # rows to drop at the end of the next cycle
+        self._models: asyncio.Future[None] | None = None  # the model list, being read
+        self.head_start = head_start  # the first page and the models, read while starting
         self.strategy: Strategy = strategy_for(self)
         # the local history: rows shown before the API answers, written as they change
         self.journal = Journal(history, backend.name) if history is not None else None
@@ -404,8 +411,17 @@ class Poller:
 
     async def _cycle(self, report: CycleReport) -> None:
         now = self.clock()
-        await self._load_models_once()
-        fresh = await self._refresh_top(report)
+        # the model list is asked side by side with the top page, unless the strategy reads
+        # the page's jobs with it (v3: a job's type is its model's modality)
+        self._models = models = asyncio.ensure_future(self._load_models_once())
+        try:
+            if self.strategy.models_first:
+                await models
+            fresh = await self._refresh_top(report)
+            await models
+        finally:
+            self._models = None
+            await _discard(models)
         # before the jobs in flight: a short budget, which they would spend to the last
         # request, still reads the balance (one request a minute)
         await self._refresh_balance(now, report)
@@ -448,6 +464,12 @@ class Poller:
         """Model names for the list; a failure other than a rejected key waits for next time."""
         if self._models_loaded:
             return
+        if self.head_start is not None:
+            await self.head_start.wait()
+            if models := self.head_start.models():
+                self.store.set_models(models)
+                self._models_loaded = True
+                return
         try:
             self.store.set_models(await self.backend.list_models())
             self._models_loaded = True
@@ -478,7 +500,11 @@ class Poller:
         floor = self._gap_floor
         epoch = self._epoch
         for number in range(pages):
-            page = await self.backend.list_page(limit=size, cursor=cursor, filters=self._params())
+            page = await self._head_start_page(first_load and cursor is None, size)
+            if page is None:
+                page = await self.backend.list_page(
+                    limit=size, cursor=cursor, filters=self._params()
+                )
             self.check_epoch(epoch)
             store.add_malformed(page.malformed)
             # the top meets what we had when a page holds a job we knew -- one older than
@@ -507,10 +533,16 @@ class Poller:
                 store.exhausted = page.next is None
                 self._older = page.next
                 self._confirm(page.items, store.exhausted)
+                if cursor is None:
+                    await self._first_rows(report.changed)
                 tail = page.items[-IN_FLIGHT_TAIL:]
-                if store.exhausted or not any(g.status in IN_FLIGHT_STATUSES for g in tail):
+                short = len(seen) < FIRST_LOAD
+                if store.exhausted or not (
+                    short or any(g.status in IN_FLIGHT_STATUSES for g in tail)
+                ):
                     self._reloading = False
                     break
+                size = FIRST_LOAD - len(seen) if short else MAX_PAGE_SIZE
             elif page.next is None or known_before:
                 self._gap_floor = floor = None
                 # joined up; the strategy may want the pages below too (v3 reads the status
@@ -528,6 +560,39 @@ class Poller:
                     floor = self._gap_floor
             cursor = page.next
         return seen
+
+    async def _head_start_page(self, first: bool, size: int) -> Page | None:
+        """The first page of the first load, when it was read while the monitor started
+        (it is given once: a load under new filters asks the API)."""
+        if self.head_start is None or not first:
+            return None
+        await self.head_start.wait()
+        return self.head_start.page(size, self.filters)
+
+    def prime(self) -> set[str]:
+        """The first page read while the monitor started, into the store at once if it is
+        there already (so the first frame can show it); the ids it changed. The first cycle
+        then loads the top as on a start, from that page on."""
+        head = self.head_start
+        if head is None or len(self.store) or not head.done:
+            return set()
+        page = head.page(FIRST_PAGE, self.filters, keep=True)  # the cycle merges it again
+        if page is None:
+            return set()
+        if models := head.models():
+            self.store.set_models(models)
+            self._models_loaded = True
+        if self.strategy.models_first and not self._models_loaded:
+            return set()  # (v3: a job's type is its model's: the cycle reads them first)
+        self._reloading = True  # the next cycle loads the top as on a start
+        return self.strategy.merge_page(page.items)
+
+    async def _first_rows(self, changed: set[str]) -> None:
+        """The first page of a first load goes to the reader at once (through ``feed``), with
+        the model names, before the rest of the load, the jobs in flight and the balance."""
+        if self._models is not None:
+            await self._models
+        self.feed.add(changed)
 
     def _older_start(self) -> tuple[str | None, ListFilters] | None:
         """Where the next older page starts, and under which filters; None: nowhere.

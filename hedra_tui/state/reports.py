@@ -32,7 +32,8 @@ class LiveChanges:
 
 
 class ChangeFeed:
-    """Changes made outside a cycle (stream frames: several a second per job), coalesced.
+    """Changes made outside a cycle's report (stream frames: several a second per job; the
+    first page of a first load, shown before the load ends), coalesced.
 
     Writers ``add``; one reader iterates :meth:`batches`, which yields at most once per
     ``every`` seconds, everything added since the last batch.

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from textual import events, work
@@ -36,7 +36,6 @@ from ..api.sanitize import display
 from ..state.activity import activity
 from ..state.budget import Budget
 from ..state.derive import format_age
-from ..state.errors_view import ErrorBucket, error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
 from ..state.history import HistoryDB
@@ -48,19 +47,12 @@ from ..state.stats import compute as compute_stats
 from ..state.store import Store, utcnow
 from ..state.view import View
 from .actions import COMMANDS, Command, bindings, keys_in_force
-from .asset_actions import AssetActions
 from .cells import BY_KEY, DEFAULT_COLUMNS
 from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
 from .screen_diff import ScreenDiff
 from .screen_diff import install as install_screen_diff
-from .screens.columns import ColumnsScreen
-from .screens.errors import ErrorsScreen
-from .screens.help import HelpScreen
-from .screens.resubmit import ResubmitScreen
-from .screens.server_filters import ServerFilterScreen
-from .screens.stats import StatsScreen
 from .widgets.detail import DetailPane
 from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
@@ -77,7 +69,12 @@ from .widgets.status import (
     state_piece,
     status_line,
 )
-from .widgets.still_bar import StillProgressBar
+
+if TYPE_CHECKING:
+    from ..state.errors_view import ErrorBucket
+    from ..state.head_start import HeadStart
+    from .asset_actions import AssetActions  # imported when first used
+    from .screens.resubmit import ResubmitScreen  # imported when first used
 
 WIDE = 150
 SHORT = 30
@@ -133,6 +130,8 @@ class HedraApp(App[int]):
         raw_output: bool = False,
         history: HistoryDB | None = None,
         resubmit_max: int = DEFAULT_CAP,
+        head_start: HeadStart | None = None,
+        after_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -168,9 +167,10 @@ class HedraApp(App[int]):
             # its share of the key's rate limit (neither given: no budget of its own)
             budget=Budget(rate_share, rate_cap),
             history=history,
+            head_start=head_start,
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
-        self.assets = AssetActions(self)
+        self._assets: AssetActions | None = None
         self.autopoll = autopoll
         self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
         self.cycles = 0
@@ -192,6 +192,7 @@ class HedraApp(App[int]):
         self._since_told = False
         self.resubmit_max = resubmit_max  # a group resubmit sends at most this many jobs
         self.resubmit_plan: Plan | None = None  # the one resubmit open or under way
+        self._after_first_frame = after_first_frame
 
     # -- layout -------------------------------------------------------------------------
 
@@ -201,8 +202,7 @@ class HedraApp(App[int]):
         yield FitLine(id="status")
         yield FitLine(id="activity")
         yield FitLine(id="banner")
-        with Horizontal(id="download"):
-            yield StillProgressBar(total=100, show_eta=False, id="download-bar")
+        with Horizontal(id="download"):  # its progress bar is mounted by the first download
             yield TextLine(id="download-label")
         with Container(id="main"):
             with Vertical(id="list-pane"):
@@ -217,6 +217,15 @@ class HedraApp(App[int]):
             self.store, clock=self.clock, stall_after=self.stall_after, id="inflight"
         )
         yield Footer()
+
+    @property
+    def assets(self) -> AssetActions:
+        """The selected job's copy, open, download and export."""
+        if self._assets is None:
+            from .asset_actions import AssetActions
+
+            self._assets = AssetActions(self)
+        return self._assets
 
     @property
     def list_view(self) -> GenerationList:
@@ -255,11 +264,14 @@ class HedraApp(App[int]):
         if seeded:
             self.apply_changes(seeded)
         self._update_header()
+        if first := self.poller.prime():  # read while the App was built: in the first frame
+            self.apply_changes(first)
         if self.autopoll:
             self.poll_loop()
-        if self.caps.live_streams:
-            self.live_loop()
+        self.live_loop()  # stream frames, and a first load's first page before the load ends
         self._show_start_warnings()
+        if self._after_first_frame is not None:
+            self.call_after_refresh(self._after_first_frame)
 
     async def on_unmount(self) -> None:
         await self.poller.close()
@@ -321,8 +333,8 @@ class HedraApp(App[int]):
 
     @work(exclusive=True, exit_on_error=False, group="live", name="live")
     async def live_loop(self) -> None:
-        """Changes between cycles (live stream frames: several a second per job), gathered
-        by the poller and posted at most once a second."""
+        """Changes between cycles (live stream frames: several a second per job; the first
+        page of a first load), gathered by the poller and posted at most once a second."""
         async for changes in self.poller.live_changes():
             self.post_message(LiveUpdate(changes))
 
@@ -378,9 +390,12 @@ class HedraApp(App[int]):
             if lst.ids is not self.store.order:
                 lst.set_ids(self.store.order)
             lst.rows_changed(changed)
-        if not self._first_load_done and len(self.store):
+        # a first load's first page comes early (a LiveUpdate); the job under the cursor is
+        # followed, and older pages are asked for, once the whole load has ended
+        if not self._first_load_done and len(self.store) and self.cycles:
             self._first_load_done = True
-            lst._set_cursor(0)
+            lst._set_cursor(lst.cursor)
+            self.poller.set_focus(lst.cursor_id)
         finished = set(finished)
         self.inflight.note_finished(finished)
         self._announce(finished)
@@ -670,7 +685,8 @@ class HedraApp(App[int]):
     def on_generation_list_highlighted(self, message: GenerationList.Highlighted) -> None:
         self.detail.show(message.gen_id)
         self.poller.visible = self._on_screen()
-        self.poller.set_focus(message.gen_id)  # read first; followed live where it can be
+        if self._first_load_done:  # (v3 reads each job's details first, then follows it)
+            self.poller.set_focus(message.gen_id)  # read first; followed live where it can be
 
     def on_generation_list_selected(self, message: GenerationList.Selected) -> None:
         self.detail.show(message.gen_id)
@@ -679,6 +695,8 @@ class HedraApp(App[int]):
     # -- actions ------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.palette, self._keymap))  # the keys in force
 
@@ -713,6 +731,8 @@ class HedraApp(App[int]):
         self._apply_view()
 
     def action_columns(self) -> None:
+        from .screens.columns import ColumnsScreen
+
         def picked(columns: tuple[str, ...] | None) -> None:
             if columns is None or columns == self.columns:
                 return
@@ -746,6 +766,8 @@ class HedraApp(App[int]):
         self.list_view.focus()
 
     def action_server_filters(self) -> None:
+        from .screens.server_filters import ServerFilterScreen
+
         if not self.caps.server_filters:
             self.toast(
                 f"The {self.backend.name} API has no server-side filters: "
@@ -777,6 +799,9 @@ class HedraApp(App[int]):
         self.push_screen(ServerFilterScreen(self.poller.filters), picked)
 
     def action_errors(self) -> None:
+        from ..state.errors_view import error_buckets
+        from .screens.errors import ErrorsScreen
+
         buckets = error_buckets(self.store, self.poller.details_pending)
         screen = ErrorsScreen(buckets, self.palette, self.clock(), self._keymap)
 
@@ -797,6 +822,8 @@ class HedraApp(App[int]):
             if history is None:
                 return "The stats read the local history, which is turned off (--no-cache)."
             return compute_stats(history, range_name, self.clock())
+
+        from .screens.stats import StatsScreen
 
         self.push_screen(StatsScreen(figures, self.palette))
 
@@ -838,6 +865,8 @@ class HedraApp(App[int]):
             self.toast("No failed job to resubmit there")
             return False
         self.resubmit_plan = plan
+        from .screens.resubmit import ResubmitScreen
+
         screen = ResubmitScreen(plan, keeps=self.caps.resubmit, keymap=self._keymap)
         self.push_screen(screen)
         self.price_resubmit(plan, screen)

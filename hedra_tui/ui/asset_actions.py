@@ -99,8 +99,12 @@ class AssetActions:
     async def _download(self, url: str, dest: Path) -> None:
         app = self.app
         line = app.query_one("#download")
-        bar = app.query_one("#download-bar", ProgressBar)
         label = app.query_one("#download-label", TextLine)
+        found = app.query("#download-bar").results(ProgressBar)
+        bar = next(found, None)
+        if bar is None:  # the first download: the bar was left out of the first frame
+            bar = ProgressBar(total=100, show_eta=False, id="download-bar")
+            await line.mount(bar, before=label)
         label.set_text(Text(f" {display(dest.name, max_len=60)}"))
         bar.update(total=100, progress=0)
         line.add_class("-shown")

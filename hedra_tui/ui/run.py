@@ -1,8 +1,14 @@
-"""Start the monitor from parsed flags: settings, demo simulator, client, App."""
+"""Start the monitor from parsed flags: settings, demo simulator, client, App.
+
+The settings and the backend come first, and the first page is asked for at once (in a
+thread, :class:`HeadStart`) while Textual and the App are imported and built.
+"""
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -11,6 +17,9 @@ from typing import TYPE_CHECKING
 from ..api.sanitize import display
 from ..config import Settings, origins, remember, remembered, save_setting
 from ..connect import connect, filters_from_args
+from ..state.head_start import HeadStart
+from ..state.poller import FIRST_PAGE
+from ..state.store import utcnow
 
 if TYPE_CHECKING:
     from ..state.history import HistoryDB
@@ -46,21 +55,37 @@ def open_history(path: Path | None) -> tuple[HistoryDB | None, list[str]]:
     ]
 
 
+def collect_again() -> None:
+    """After the first frame: garbage collection on again (``cli`` turned it off for the
+    start), with what the start made moved out of every later scan (``gc.freeze``)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def run_app(args: argparse.Namespace) -> int:
-    from textual.theme import BUILTIN_THEMES
-
-    from .app import HedraApp
-
+    if getattr(args, "demo", False):
+        # the demo's simulator builds its world in a thread of this process: Textual and the
+        # App are imported before it starts, so that the frame is not slowed down by it
+        importlib.import_module(".app", __package__)
     # the demo simulator starts in the background: the frame is drawn at once, saying so
     with connect(args, demo_in_background=True) as conn:
         filters = filters_from_args(args, conn.settings.filters)
+        head_start = None
+        if conn.demo is None:  # (the demo's simulator is still building its world)
+            head_start = HeadStart(conn.client, limit=FIRST_PAGE, filters=filters, clock=utcnow)
+            head_start.start()
+        from textual.theme import BUILTIN_THEMES
+
+        from .app import HedraApp
+
         # HedraApp registers no theme of its own: Textual's built-ins are the valid names
         themes = set(BUILTIN_THEMES)
         extra = ui_warnings(conn.settings, themes)
         for warning in extra:
             print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
         theme = conn.settings.theme if conn.settings.theme in themes else remembered("theme")
-        client = conn.client()
+        client = conn.client() if head_start is None else head_start.backend()
         history, told = open_history(conn.history_path())
         for warning in told:
             print(f"hedra-tui: warning: {display(warning)}", file=sys.stderr)
@@ -95,6 +120,8 @@ def run_app(args: argparse.Namespace) -> int:
                 if conn.demo
                 else "loading…"
             ),
+            head_start=head_start,
+            after_first_frame=collect_again,
         )
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
         try:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pyte
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import get_character_cell_size
 
-from hedra_tui.ui.screen_diff import ScreenDiff
+from hedra_tui.ui.screen_diff import _SINGLE, _SINGLE_RANGES, ScreenDiff
 
 W, H = 40, 12
 
@@ -53,6 +54,17 @@ def line(row: int, col: int, *segments: tuple[str, str]) -> str:
     for style, text in segments:
         out += f"\x1b[{style}m{text}\x1b[0m" if style else text
     return out
+
+
+def test_the_one_cell_characters_are_those_rich_measures_one_cell_wide():
+    asked = {
+        chr(c)
+        for low, high in _SINGLE_RANGES
+        for c in range(low, high + 1)
+        if get_character_cell_size(chr(c)) == 1
+    }
+    assert asked == _SINGLE
+    assert "a" in _SINGLE and "█" in _SINGLE and "\u0301" not in _SINGLE  # (a combining mark)
 
 
 def test_one_changed_digit_costs_a_move_and_the_digit():

@@ -83,16 +83,6 @@ def remember_modalities(models: dict[str, str]) -> None:
     MODALITIES.update(models)
 
 
-def looks_like_v3_key(key: str) -> bool:
-    """v3 keys are ``<key_id>:<secret>``; v2 keys have no colon."""
-    head, colon, tail = key.partition(":")
-    return bool(colon and head and tail)
-
-
-def is_v3_job(raw: Any) -> bool:
-    return isinstance(raw, dict) and "job_id" in raw and "id" not in raw
-
-
 def _modality(raw: dict[str, Any]) -> str:
     outputs = raw.get("outputs")
     if isinstance(outputs, list) and outputs and isinstance(outputs[0], dict):

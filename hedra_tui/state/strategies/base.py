@@ -22,6 +22,10 @@ class Strategy(ABC):
     the poller's public state (``store``, ``clock``, ``focus``, ``visible``, ``paused``).
     """
 
+    # the list pages are read after the model list (it shapes the jobs read from them);
+    # otherwise both are asked at once, and the names label the rows as they are drawn
+    models_first = True
+
     def __init__(self, poller: Poller) -> None:
         self.poller = poller
 

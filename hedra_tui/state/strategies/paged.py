@@ -20,6 +20,8 @@ MISSING_POLLS_LIMIT = 3  # a job in flight the API stops returning is dropped fr
 class PagedStrategy(Strategy):
     """For a backend whose pages carry every job whole, with batch status."""
 
+    models_first = False  # a job's model is its id; the names only label it on screen
+
     def __init__(self, poller: Poller, backend: Backend) -> None:
         super().__init__(poller)
         self.backend = backend

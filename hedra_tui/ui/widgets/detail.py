@@ -19,7 +19,6 @@ from ..palette import GROUP_ICONS, Palette, status_icon
 from .json_tree import JsonTree
 from .key_scroll import KeyScroll
 from .status import TextLine
-from .still_bar import StillProgressBar
 
 
 def progress_text(
@@ -180,6 +179,7 @@ class DetailPane(Vertical):
         self._summary_lines = -1
         self._tree_of: tuple[str, bytes] | None = None
         self.zoomed = False
+        self._bar: ProgressBar | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -188,11 +188,24 @@ class DetailPane(Vertical):
         with KeyScroll(id="detail-text"):
             yield Static(id="detail-full")
         with Horizontal(id="detail-progress-row"):
-            yield StillProgressBar(
-                total=100, show_eta=False, id="detail-progress", classes="-hidden"
-            )
+            # the progress bar is mounted when a job first needs it (see _progress_bar)
             yield TextLine(id="detail-eta")
         yield JsonTree(id="detail-tree")
+
+    def _progress_bar(self, eta_line: TextLine, *, create: bool) -> ProgressBar | None:
+        """The job's progress bar, mounted (before ``eta_line``) the first time a job needs
+        one when ``create``: a ProgressBar and its parts cost ~15 ms to mount, and the first
+        frame shows no job yet."""
+        if self._bar is None and create:
+            row = self.query_one("#detail-progress-row")
+            if not row.is_attached:  # the screen is being torn down
+                return None
+            if not row.is_mounted:  # a job shown while the pane itself is still mounting
+                self.call_after_refresh(self.refresh_detail)
+                return None
+            self._bar = ProgressBar(total=100, show_eta=False, id="detail-progress")
+            row.mount(self._bar, before=eta_line)
+        return self._bar
 
     def on_mount(self) -> None:
         # z, esc or the palette maximize and restore through the screen: follow it
@@ -218,14 +231,14 @@ class DetailPane(Vertical):
         now = self.clock()
         summary = self.query_one("#detail-full" if self.zoomed else "#detail-summary", Static)
         eta_line = self.query_one("#detail-eta", TextLine)
-        bar = self.query_one("#detail-progress", ProgressBar)
         tree = self.query_one(JsonTree)
         if row is None:
             key: tuple[object, ...] = (None,)
             if key != self._shown:
                 self._shown = key
                 summary.update(Text("Select a generation (j/k), enter to inspect.", style="dim"))
-                bar.add_class("-hidden")
+                if bar := self._progress_bar(eta_line, create=False):
+                    bar.add_class("-hidden")
                 eta_line.set_text(Text())
             return
         line = progress_text(row, self.store, self.palette, now, self.stall_after)
@@ -242,10 +255,12 @@ class DetailPane(Vertical):
             lines = len(text.wrap(self.app.console, width))
             summary.update(text, layout=lines != self._summary_lines)
             self._summary_lines = lines
-        bar.set_class(not (row.in_flight or row.status == "complete"), "-hidden")
-        progress = round(row.progress * 100, 1)
-        if bar.progress != progress:
-            bar.update(total=100, progress=progress)
+        shown = row.in_flight or row.status == "complete"
+        if bar := self._progress_bar(eta_line, create=shown):
+            bar.set_class(not shown, "-hidden")
+            progress = round(row.progress * 100, 1)
+            if bar.progress != progress:
+                bar.update(total=100, progress=progress)
         if (row.id, row.blob) != self._tree_of:  # the JSON changes only with the row's data
             self._tree_of = (row.id, row.blob)
             tree.show(row.id, f"generation {row.id}", row.raw, expand=("input", "error", "asset"))
