@@ -73,6 +73,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         allow_insecure=getattr(args, "allow_insecure", None),
         timeout=getattr(args, "timeout", None),
         interval=getattr(args, "interval", None),
+        download_dir=getattr(args, "download_dir", None),
         api_version=getattr(args, "api", None),
     )
 

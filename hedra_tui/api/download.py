@@ -74,14 +74,3 @@ async def download(
         if fd != -1:
             os.close(fd)
         tmp.unlink(missing_ok=True)
-
-
-def file_name_for(gen_id: str, kind: str, url: str) -> str:
-    """A safe file name: the generation id plus an extension from the URL or the type."""
-    suffix = Path(url.split("?", 1)[0]).suffix.lower()
-    if not (2 <= len(suffix) <= 6 and suffix[1:].isalnum()):
-        suffix = {"video": ".mp4", "image": ".png", "audio": ".mp3", "voice": ".mp3"}.get(
-            kind, ".bin"
-        )
-    safe_id = "".join(c for c in gen_id if c.isalnum() or c in "-_")[:64] or "asset"
-    return safe_id + suffix

@@ -44,7 +44,8 @@ MOVE = "Move (list, tree, errors view, help, zoomed job)"
 BOTTOM_HELP = "bottom (the list: the last loaded row; moving on down from it loads the next page)"
 LIST = "The list"
 FIND = "Filter and sort"
-JOB = "The selected job"
+JOB = "The selected job (or the marked jobs, or the filtered list)"
+MANY = "Many at once"
 TREE = "The detail tree"
 APP = "The monitor"
 
@@ -242,15 +243,59 @@ COMMANDS: tuple[Command, ...] = (
         title="Errors view",
     ),
     Command(
+        "list.mark",
+        "space",
+        "toggle_mark",
+        "Mark",
+        "mark / unmark the job and move down; d, c, e, E and w then act on the marked jobs",
+        MANY,
+        "list",
+        title="Mark / unmark the job",
+    ),
+    Command(
+        "list.range",
+        "v",
+        "range_mark",
+        "Range mark",
+        "range mark: moving marks every row passed; v again or esc ends it",
+        MANY,
+        "list",
+        title="Start / end a range mark",
+    ),
+    Command(
+        "app.clear_marks",
+        "V",
+        "clear_marks",
+        "Clear marks",
+        "clear every mark",
+        MANY,
+        title="Clear every mark",
+    ),
+    Command(
+        "app.cancel_downloads",
+        "ctrl+x",
+        "cancel_downloads",
+        "Cancel downloads",
+        "cancel the downloads in progress and waiting",
+        MANY,
+    ),
+    Command(
         "app.watch",
         "w",
         "watch",
         "Watch",
-        "watch / unwatch the job (toast and bell when it ends)",
+        "watch / unwatch the job, or all marked (filtered) jobs (toast and bell when it ends)",
         JOB,
         title="Watch / unwatch the job",
     ),
-    Command("app.copy_id", "c", "copy('id')", "Copy id", "copy its id (OSC 52)", JOB),
+    Command(
+        "app.copy_id",
+        "c",
+        "copy('id')",
+        "Copy id",
+        "copy its id, or the marked (filtered) jobs' ids one per line (OSC 52)",
+        JOB,
+    ),
     Command(
         "app.copy_url",
         "u",
@@ -282,7 +327,7 @@ COMMANDS: tuple[Command, ...] = (
         "d",
         "download(False)",
         "Download",
-        "download the asset",
+        "download the asset, or the marked (filtered) jobs' assets, into the download folder",
         JOB,
         title="Download the asset",
     ),
@@ -291,7 +336,7 @@ COMMANDS: tuple[Command, ...] = (
         "D",
         "download(True)",
         "Download (overwrite)",
-        "download the asset again, overwriting",
+        "download again, overwriting",
         JOB,
     ),
     Command(
@@ -299,7 +344,7 @@ COMMANDS: tuple[Command, ...] = (
         "e",
         "export('jsonl')",
         "Export",
-        "export the listed generations as JSON lines",
+        "export the marked, else the listed, generations as JSON lines",
         JOB,
         title="Export JSON lines",
     ),
@@ -308,7 +353,7 @@ COMMANDS: tuple[Command, ...] = (
         "E",
         "export('csv')",
         "Export CSV",
-        "export the listed generations as CSV",
+        "export the marked, else the listed, generations as CSV",
         JOB,
     ),
     Command(

@@ -54,6 +54,10 @@ def run_app(args: argparse.Namespace) -> int:
             columns=conn.settings.columns,
             on_columns=lambda cols: str(save_setting("columns", list(cols))),
             export_dir=conn.settings.download_dir,
+            download_dir=conn.settings.download_dir,
+            download_name=conn.settings.download_name,
+            download_concurrency=conn.settings.download_concurrency,
+            download_retries=conn.settings.download_retries,
             max_streams=conn.settings.max_streams,
             warnings=[*conn.warnings, *extra],
             loading=(
