@@ -44,7 +44,7 @@ MOVE = "Move (list, tree, errors view, help, zoomed job)"
 BOTTOM_HELP = "bottom (the list: the last loaded row; moving on down from it loads the next page)"
 LIST = "The list"
 FIND = "Filter and sort"
-JOB = "The selected job (or the marked jobs, or the filtered list)"
+JOB = "The selected job"
 MANY = "Many at once"
 TREE = "The detail tree"
 APP = "The monitor"
@@ -247,7 +247,8 @@ COMMANDS: tuple[Command, ...] = (
         "space",
         "toggle_mark",
         "Mark",
-        "mark / unmark the job and move down; d, c, e, E and w then act on the marked jobs",
+        "mark / unmark the job and move down; d, D, c, e, E and w act on the marked jobs "
+        "(none marked and a filter on: on the filtered list)",
         MANY,
         "list",
         title="Mark / unmark the job",
@@ -284,7 +285,7 @@ COMMANDS: tuple[Command, ...] = (
         "w",
         "watch",
         "Watch",
-        "watch / unwatch the job, or all marked (filtered) jobs (toast and bell when it ends)",
+        "watch / unwatch the job, or the marked jobs (toast and bell when they end)",
         JOB,
         title="Watch / unwatch the job",
     ),
@@ -293,7 +294,7 @@ COMMANDS: tuple[Command, ...] = (
         "c",
         "copy('id')",
         "Copy id",
-        "copy its id, or the marked (filtered) jobs' ids one per line (OSC 52)",
+        "copy its id, or the marked jobs' ids, one per line (OSC 52)",
         JOB,
     ),
     Command(
@@ -327,7 +328,7 @@ COMMANDS: tuple[Command, ...] = (
         "d",
         "download(False)",
         "Download",
-        "download the asset, or the marked (filtered) jobs' assets, into the download folder",
+        "download the asset, or the marked jobs' assets, into the download folder",
         JOB,
         title="Download the asset",
     ),
@@ -344,7 +345,7 @@ COMMANDS: tuple[Command, ...] = (
         "e",
         "export('jsonl')",
         "Export",
-        "export the marked, else the listed, generations as JSON lines",
+        "export the listed (or only the marked) generations as JSON lines",
         JOB,
         title="Export JSON lines",
     ),
@@ -353,7 +354,7 @@ COMMANDS: tuple[Command, ...] = (
         "E",
         "export('csv')",
         "Export CSV",
-        "export the marked, else the listed, generations as CSV",
+        "export the listed (or only the marked) generations as CSV",
         JOB,
     ),
     Command(

@@ -471,7 +471,8 @@ class GenerationList(ScrollView, can_focus=True):
     def _header(self, width: int) -> Strip:
         assert self.palette is not None
         style = self.palette.header
-        segments: list[Segment] = [Segment(" " * self.mark_gutter, style)] if self.mark_gutter else []
+        gutter = self.mark_gutter
+        segments: list[Segment] = [Segment(" " * gutter, style)] if gutter else []
         for i, (col, w) in enumerate(self.column_layout(width)):
             if i:
                 segments.append(Segment(" ", style))
