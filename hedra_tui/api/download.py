@@ -14,8 +14,6 @@ import httpx
 from .errors import APIConnectionError, APIStatusError, APITimeoutError
 from .sanitize import display
 
-CHUNK = 64 * 1024
-
 
 async def download(
     url: str,
@@ -52,7 +50,9 @@ async def download(
             reported = -1
             with os.fdopen(fd, "wb") as out:
                 fd = -1
-                async for chunk in response.aiter_bytes(CHUNK):
+                # as the bytes arrive (a fixed chunk size would hold back the progress of
+                # a file smaller than one chunk until its end)
+                async for chunk in response.aiter_bytes():
                     out.write(chunk)
                     written += len(chunk)
                     if on_progress is not None:

@@ -363,6 +363,8 @@ class ApiMiddleware:
         elif mode == "slow":
             await asyncio.sleep(fault.delay)
             await self.app(scope, receive, send)
+        elif mode == "trickle":
+            await _trickle(self.app, scope, receive, send, fault.delay)
         elif mode == "truncated":
             await send(
                 {
@@ -387,6 +389,26 @@ class ApiMiddleware:
                 }
             )
             raise ConnectionAbortedError("simulated drop")
+
+
+async def _trickle(app: ASGIApp, scope: Scope, receive: Receive, send: Send, delay: float) -> None:
+    """The real answer, its first half at once and the rest after ``delay``: a slow CDN, so a
+    download can be seen half done."""
+    start: dict[str, Any] = {}
+    body = bytearray()
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        else:
+            body.extend(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    await send(start)
+    half = len(body) // 2
+    await send({"type": "http.response.body", "body": bytes(body[:half]), "more_body": True})
+    await asyncio.sleep(delay)
+    await send({"type": "http.response.body", "body": bytes(body[half:])})
 
 
 async def _cut_asset(send: Send) -> None:

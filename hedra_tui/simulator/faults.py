@@ -7,7 +7,9 @@ import time
 from dataclasses import dataclass
 from typing import Required, TypedDict
 
-MODES = ("500", "503", "429", "401", "slow", "drop", "truncated", "invalid_json", "html")
+MODES = (
+    "500", "503", "429", "401", "slow", "drop", "truncated", "invalid_json", "html", "trickle",
+)  # fmt: skip
 
 
 @dataclass

@@ -154,10 +154,29 @@ async def test_cancel_stops_waiting_and_running_files_and_leaves_no_part_files(
     q = queue(concurrency=2)
     q.add(plan(jobs(server, 5), tmp_path, DEFAULT_TEMPLATE).items)
     runner = asyncio.create_task(q.run())
-    while q.summary().waiting == 5 or len(q.summary().active) < 2:
-        await asyncio.sleep(0.02)
+    async with asyncio.timeout(10):
+        while q.summary().waiting == 5 or len(q.summary().active) < 2:
+            await asyncio.sleep(0.02)
     assert q.cancel() == 5  # three waiting, two running
     summary = await asyncio.wait_for(runner, 5)
     assert summary.cancelled == 5 and summary.done == 0
     assert list(tmp_path.iterdir()) == []
     control(server, "DELETE", "/_sim/faults")
+
+
+async def test_per_file_and_overall_progress_follow_the_bytes(sim_factory, tmp_path):
+    server = sim_factory(count=10, inflight=0, seed=3)
+    # half of each file at once, the rest a second later
+    set_fault(server, "trickle", delay=1.0, duration=60, path="/_sim/assets/")
+    changes = []
+    q = queue(concurrency=2, on_change=lambda: changes.append(1))
+    q.add(plan(jobs(server, 2), tmp_path, DEFAULT_TEMPLATE).items)
+    runner = asyncio.create_task(q.run())
+    async with asyncio.timeout(10):
+        while not all(i.received == SIZE // 2 for i in q.items):
+            await asyncio.sleep(0.02)
+    assert all(i.total == SIZE and i.fraction == 0.5 for i in q.items)
+    assert q.summary().fraction == 0.5 and q.summary().done == 0
+    summary = await asyncio.wait_for(runner, 10)
+    assert summary.done == 2 and summary.fraction == 1.0 and changes
+    clear_faults(server)
