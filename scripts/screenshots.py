@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -33,6 +35,7 @@ async def shoot(
     size: tuple[int, int],
     steps: Callable[[Any, Any], Awaitable[None]] | None = None,
     api: str = "v2",
+    app_args: dict[str, Any] | None = None,
     **sim_args: Any,
 ) -> None:
     sim_args = {"count": 5000, "inflight": 20, "seed": 7, **sim_args}
@@ -48,6 +51,7 @@ async def shoot(
             clock=lambda: datetime.fromtimestamp(sim.world.now(), UTC),
             source="demo simulator",
             interval=0.5,
+            **(app_args or {}),
         )
         async with app.run_test(size=size) as pilot:
             while not (app.cycles and app.detail.gen_id):
@@ -107,8 +111,39 @@ async def show_help(pilot: Any, sim: Any) -> None:
     await pilot.press("question_mark")
 
 
-async def main() -> None:
+async def many_at_once(pilot: Any, sim: Any) -> None:
+    """Six finished jobs marked (one with space, five with a v range), two of them fetched
+    before; d: four download, three at a time, each half done (the simulator holds the rest)."""
+    app = pilot.app
+    await pilot.press("4")  # complete only
+    await pilot.pause(0.2)
+    with_file = [i for i in app.list_view.ids if app.assets._url(app.store.rows[i])]
+    app.list_view.select_id(with_file[0])
+    await pilot.press("space")
+    app.list_view.select_id(with_file[2])
+    await pilot.press("v", "j", "j", "j", "j", "v", "0")  # the filter off: the marks stay
+    await pilot.pause(0.2)
+    for gen_id in with_file[:2]:  # already in the folder: skipped
+        facts, _url = app.assets._facts(app.store.rows[gen_id])
+        from hedra_tui.state.naming import file_name
+
+        (app.download_dir / file_name(app.download_name, facts)).write_bytes(b"x")
+    sim.faults.set("trickle", delay=600, path="/_sim/assets/")
+    await pilot.press("d")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    while not sum(1 for i in app.downloads.items if i.fraction == 0.5) >= 3:
+        await pilot.pause(0.05)
+    app.list_view.select_id(with_file[5])  # the list shows the marked rows
+    await pilot.pause(0.5)
+
+
+async def main(only: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
+    if only:  # regenerate only the named shots
+        for name in only:
+            await SHOTS[name]()
+        return
     await shoot("monitor-120x40", (120, 40))
     await shoot("monitor-60x15", (60, 15))
     await shoot("monitor-80x24", (80, 24))
@@ -121,6 +156,8 @@ async def main() -> None:
     await shoot("help", (100, 44), show_help)
     await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
     await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
+    for shot in SHOTS.values():
+        await shot()
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:
@@ -136,5 +173,14 @@ async def v3_zoomed(pilot: Any, sim: Any) -> None:
     await pilot.press("tab", "z")
 
 
+async def many_at_once_shot() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        await shoot("many-at-once-80x24", (80, 24), many_at_once, app_args={"download_dir": folder})
+
+
+# shots that can be made alone: `uv run python scripts/screenshots.py many-at-once-80x24`
+SHOTS: dict[str, Callable[[], Awaitable[None]]] = {"many-at-once-80x24": many_at_once_shot}
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))
