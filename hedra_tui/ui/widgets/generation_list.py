@@ -458,9 +458,8 @@ class GenerationList(ScrollView, can_focus=True):
         self._drawn[y] = key
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(
-                self.store.rows[self.ids[index]], width, key[0][1], key[0][5], now
-            )
+            row = self.store.rows[self.ids[index]]
+            strip = self._render_row(row, width, key[0][1], now, marked=key[0][5])
             self._cache[key] = strip
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -506,7 +505,7 @@ class GenerationList(ScrollView, can_focus=True):
         return "▲" if growing else "▼"
 
     def _render_row(
-        self, row: Row, width: int, is_cursor: object, marked: object, now: datetime
+        self, row: Row, width: int, is_cursor: object, now: datetime, *, marked: object = False
     ) -> Strip:
         palette = self.palette
         assert palette is not None
