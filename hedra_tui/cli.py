@@ -39,7 +39,12 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_NOTIFY          which endings toast: watched (default), all, none
   HEDRA_BELL            ring the terminal bell with those toasts (default false)
   HEDRA_THEME           a Textual theme (default: the last one chosen)
-  HEDRA_DOWNLOAD_DIR    where exports and downloads go (default: the working directory)
+  HEDRA_DOWNLOAD_DIR    where exports and downloads go (--download-dir; default: the
+                        working directory)
+  HEDRA_DOWNLOAD_NAME   downloaded files' name template (default
+                        {{created:%Y%m%d-%H%M}}_{{model}}_{{prompt:.40}}_{{id:.8}}.{{ext}})
+  HEDRA_DOWNLOAD_CONCURRENCY  files downloaded at once (default 3)
+  HEDRA_DOWNLOAD_RETRIES      retries of a file after a 5xx or a timeout (default 3)
   HEDRA_MAX_STREAMS     v3: jobs followed live at once (default 4)
   HEDRA_RATE_SHARE      share of the key's stated rate limit the monitor uses (default 10%)
   HEDRA_RATE_CAP        requests a minute where the API states no limit (default 60)
@@ -156,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         default=None,
         help="a slow link (e.g. SSH over a phone): fewer screen updates, merged; keys first",
+    )
+    parser.add_argument(
+        "--download-dir",
+        metavar="DIR",
+        help="where downloads and exports go (env HEDRA_DOWNLOAD_DIR; default the working "
+        "directory)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

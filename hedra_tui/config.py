@@ -29,6 +29,7 @@ from pydantic_settings import (
 )
 
 from .api.errors import ConfigError
+from .state.naming import DEFAULT_TEMPLATE, check_template
 
 DEFAULT_BASE_URL = "https://api.hedra.com/web-app/public"
 APP_NAME = "hedra-tui"
@@ -119,6 +120,15 @@ class Settings(BaseSettings):
     bell: bool = False
     theme: str | None = None
     download_dir: str | None = None
+    download_name: str = Field(
+        default=DEFAULT_TEMPLATE,
+        description="file name template: {created:%Y%m%d-%H%M} {model} {prompt:.40} {id:.8} "
+        "{ext} {type} {status}",
+    )
+    download_concurrency: int = Field(default=3, ge=1, le=16, description="files at once")
+    download_retries: int = Field(
+        default=3, ge=0, le=10, description="retries of a file after a 5xx or a timeout"
+    )
     filters: dict[str, str] = Field(
         default_factory=dict, description='default server-side filters, e.g. type = "video"'
     )
@@ -179,6 +189,11 @@ class Settings(BaseSettings):
             except ValueError:
                 return value
         return value
+
+    @field_validator("download_name")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        return check_template(value)
 
     @field_validator("base_url")
     @classmethod

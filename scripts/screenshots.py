@@ -41,6 +41,7 @@ async def shoot(
     steps: Callable[[Any, Any], Awaitable[None]] | None = None,
     api: str = "v2",
     history: bool = False,
+    app_args: dict[str, Any] | None = None,
     **sim_args: Any,
 ) -> None:
     if ONLY and name not in ONLY:
@@ -60,6 +61,7 @@ async def shoot(
             source="demo simulator",
             interval=0.5,
             history=db,
+            **(app_args or {}),
         )
         async with app.run_test(size=size) as pilot:
             while not (app.cycles and app.detail.gen_id):
@@ -158,8 +160,39 @@ async def show_help(pilot: Any, sim: Any) -> None:
     await pilot.press("question_mark")
 
 
-async def main() -> None:
+async def many_at_once(pilot: Any, sim: Any) -> None:
+    """Six finished jobs marked (one with space, five with a v range), two of them fetched
+    before; d: four download, three at a time, each half done (the simulator holds the rest)."""
+    app = pilot.app
+    await pilot.press("4")  # complete only
+    await pilot.pause(0.2)
+    with_file = [i for i in app.list_view.ids if app.assets._url(app.store.rows[i])]
+    app.list_view.select_id(with_file[0])
+    await pilot.press("space")
+    app.list_view.select_id(with_file[2])
+    await pilot.press("v", "j", "j", "j", "j", "v", "0")  # the filter off: the marks stay
+    await pilot.pause(0.2)
+    for gen_id in with_file[:2]:  # already in the folder: skipped
+        facts, _url = app.assets._facts(app.store.rows[gen_id])
+        from hedra_tui.state.naming import file_name
+
+        (app.download_dir / file_name(app.download_name, facts)).write_bytes(b"x")
+    sim.faults.set("trickle", delay=600, path="/_sim/assets/")
+    await pilot.press("d")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    while not sum(1 for i in app.downloads.items if i.fraction == 0.5) >= 3:
+        await pilot.pause(0.05)
+    app.list_view.select_id(with_file[5])  # the list shows the marked rows
+    await pilot.pause(0.5)
+
+
+async def main(only: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
+    if only:  # regenerate only the named shots
+        for name in only:
+            await SHOTS[name]()
+        return
     await shoot("monitor-120x40", (120, 40))
     await shoot("monitor-60x15", (60, 15))
     await shoot("monitor-80x24", (80, 24))
@@ -174,6 +207,8 @@ async def main() -> None:
     await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
     await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
     await shoot("resubmit-dialog", (120, 40), resubmit_group)
+    for shot in SHOTS.values():
+        await shot()
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:
@@ -189,5 +224,14 @@ async def v3_zoomed(pilot: Any, sim: Any) -> None:
     await pilot.press("tab", "z")
 
 
+async def many_at_once_shot() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        await shoot("many-at-once-80x24", (80, 24), many_at_once, app_args={"download_dir": folder})
+
+
+# shots that can be made alone: `uv run python scripts/screenshots.py many-at-once-80x24`
+SHOTS: dict[str, Callable[[], Awaitable[None]]] = {"many-at-once-80x24": many_at_once_shot}
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

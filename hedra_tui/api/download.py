@@ -15,8 +15,6 @@ from .core import ssl_context
 from .errors import APIConnectionError, APIStatusError, APITimeoutError
 from .sanitize import display
 
-CHUNK = 64 * 1024
-
 
 async def download(
     url: str,
@@ -56,7 +54,9 @@ async def download(
             reported = -1
             with os.fdopen(fd, "wb") as out:
                 fd = -1
-                async for chunk in response.aiter_bytes(CHUNK):
+                # as the bytes arrive (a fixed chunk size would hold back the progress of
+                # a file smaller than one chunk until its end)
+                async for chunk in response.aiter_bytes():
                     out.write(chunk)
                     written += len(chunk)
                     if on_progress is not None:
@@ -78,14 +78,3 @@ async def download(
         if fd != -1:
             os.close(fd)
         tmp.unlink(missing_ok=True)
-
-
-def file_name_for(gen_id: str, kind: str, url: str) -> str:
-    """A safe file name: the generation id plus an extension from the URL or the type."""
-    suffix = Path(url.split("?", 1)[0]).suffix.lower()
-    if not (2 <= len(suffix) <= 6 and suffix[1:].isalnum()):
-        suffix = {"video": ".mp4", "image": ".png", "audio": ".mp3", "voice": ".mp3"}.get(
-            kind, ".bin"
-        )
-    safe_id = "".join(c for c in gen_id if c.isalnum() or c in "-_")[:64] or "asset"
-    return safe_id + suffix

@@ -28,7 +28,7 @@ from ..config import (
 from ..connect import api_version, base_url_for, settings_from_args
 
 FLAG_ARGS = {"base_url": "base_url", "api_version": "api", "allow_insecure": "allow_insecure"}
-FLAG_ARGS |= {"timeout": "timeout", "interval": "interval"}
+FLAG_ARGS |= {"timeout": "timeout", "interval": "interval", "download_dir": "download_dir"}
 
 
 class UiChecks(Protocol):

@@ -24,6 +24,7 @@ from .ratelimit import RateLimiter, RateLimitSpec
 from .world import SimWorld
 
 ASSET_BYTES = 64 * 1024
+ASSET_PREFIX = "/_sim/assets/"
 _HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
     b"<h1>502 Bad Gateway</h1><p>upstream connect error</p></body></html>"
@@ -37,11 +38,16 @@ class Stats:
         self.requests: Counter[str] = Counter()
         self.ids_requested = 0
         self.log: deque[dict[str, Any]] = deque(maxlen=200)
+        self.asset_requests = 0  # GET /_sim/assets/…: downloads, counted apart from the API
+        self.assets_active = 0
+        self.assets_peak = 0  # the most asset downloads served at once
 
     def reset(self) -> None:
         self.requests.clear()
         self.ids_requested = 0
         self.log.clear()
+        self.asset_requests = 0
+        self.assets_peak = self.assets_active
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +55,7 @@ class Stats:
             "ids_requested": self.ids_requested,
             "total": sum(self.requests.values()),
             "log": list(self.log),
+            "assets": {"requests": self.asset_requests, "peak": self.assets_peak},
         }
 
 
@@ -391,6 +398,9 @@ class ApiMiddleware:
         if scope["type"] == "http" and scope["path"].startswith("/_sim/cut-assets/"):
             await _cut_asset(send)
             return
+        if scope["type"] == "http" and scope["path"].startswith(ASSET_PREFIX):
+            await self._asset(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["path"].startswith("/_sim/"):
             await self.app(scope, receive, send)
             return
@@ -414,6 +424,22 @@ class ApiMiddleware:
                     "status": status_box["status"],
                 }
             )
+
+    async def _asset(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An asset download (no key: asset URLs live on other hosts): counted, and failed
+        or slowed only by a fault set with a ``path`` under ``/_sim/assets/``."""
+        stats = self.stats
+        stats.asset_requests += 1
+        stats.assets_active += 1
+        stats.assets_peak = max(stats.assets_peak, stats.assets_active)
+        try:
+            fault = self.faults.take(scope["path"], explicit=True)
+            if fault is not None:
+                await self._apply(fault, scope, receive, send, send)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            stats.assets_active -= 1
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, raw_send: Send) -> None:
         if self.faults.latency:
@@ -486,6 +512,8 @@ class ApiMiddleware:
         elif mode == "slow":
             await asyncio.sleep(fault.delay)
             await self.app(scope, receive, send)
+        elif mode == "trickle":
+            await _trickle(self.app, scope, receive, send, fault.delay)
         elif mode == "truncated":
             await send(
                 {
@@ -518,6 +546,26 @@ class ApiMiddleware:
                 }
             )
             raise ConnectionAbortedError("simulated drop")
+
+
+async def _trickle(app: ASGIApp, scope: Scope, receive: Receive, send: Send, delay: float) -> None:
+    """The real answer, its first half at once and the rest after ``delay``: a slow CDN, so a
+    download can be seen half done."""
+    start: dict[str, Any] = {}
+    body = bytearray()
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        else:
+            body.extend(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    await send(start)
+    half = len(body) // 2
+    await send({"type": "http.response.body", "body": bytes(body[:half]), "more_body": True})
+    await asyncio.sleep(delay)
+    await send({"type": "http.response.body", "body": bytes(body[half:])})
 
 
 async def _cut_asset(send: Send) -> None:

@@ -18,6 +18,7 @@ MODES = (
     "truncated",
     "invalid_json",
     "html",
+    "trickle",
     "lost",  # the request is served (a submit starts its job), then the answer is lost
 )
 
@@ -86,11 +87,14 @@ class FaultPlan:
                 return False
         return fault.until is None or time.monotonic() <= fault.until
 
-    def take(self, path: str, query: str = "") -> Fault | None:
-        """The fault to apply to this request, if any (consumes one from its count)."""
+    def take(self, path: str, query: str = "", *, explicit: bool = False) -> Fault | None:
+        """The fault to apply to this request, if any (consumes one from its count).
+
+        ``explicit``: only a fault set for a path this one starts with applies (asset
+        downloads fail only when a test asks for it, never with the API's faults)."""
         with self._lock:
             fault = self.fault
-            if fault is None:
+            if fault is None or (explicit and not fault.path):
                 return None
             if fault.until is not None and time.monotonic() > fault.until:
                 self.fault = None

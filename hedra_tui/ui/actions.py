@@ -45,6 +45,7 @@ BOTTOM_HELP = "bottom (the list: the last loaded row; moving on down from it loa
 LIST = "The list"
 FIND = "Filter and sort"
 JOB = "The selected job"
+MANY = "Many at once"
 TREE = "The detail tree"
 ERRORS = "The errors view (x)"
 RESUBMIT = "The resubmit dialog (R)"
@@ -253,11 +254,49 @@ COMMANDS: tuple[Command, ...] = (
         title="Stats view",
     ),
     Command(
+        "list.mark",
+        "space",
+        "toggle_mark",
+        "Mark",
+        "mark / unmark the job and move down; d, D, c, e, E and w act on the marked jobs "
+        "(none marked and a filter on: on the filtered list)",
+        MANY,
+        "list",
+        title="Mark / unmark the job",
+    ),
+    Command(
+        "list.range",
+        "v",
+        "range_mark",
+        "Range mark",
+        "range mark: moving marks every row passed; v again or esc ends it",
+        MANY,
+        "list",
+        title="Start / end a range mark",
+    ),
+    Command(
+        "app.clear_marks",
+        "V",
+        "clear_marks",
+        "Clear marks",
+        "clear every mark",
+        MANY,
+        title="Clear every mark",
+    ),
+    Command(
+        "app.cancel_downloads",
+        "ctrl+x",
+        "cancel_downloads",
+        "Cancel downloads",
+        "cancel the downloads in progress and waiting",
+        MANY,
+    ),
+    Command(
         "app.watch",
         "w",
         "watch",
         "Watch",
-        "watch / unwatch the job (toast and bell when it ends)",
+        "watch / unwatch the job, or the marked jobs (toast and bell when they end)",
         JOB,
         title="Watch / unwatch the job",
     ),
@@ -270,7 +309,14 @@ COMMANDS: tuple[Command, ...] = (
         JOB,
         title="Resubmit the failed job",
     ),
-    Command("app.copy_id", "c", "copy('id')", "Copy id", "copy its id (OSC 52)", JOB),
+    Command(
+        "app.copy_id",
+        "c",
+        "copy('id')",
+        "Copy id",
+        "copy its id, or the marked jobs' ids, one per line (OSC 52)",
+        JOB,
+    ),
     Command(
         "app.copy_url",
         "u",
@@ -302,7 +348,7 @@ COMMANDS: tuple[Command, ...] = (
         "d",
         "download(False)",
         "Download",
-        "download the asset",
+        "download the asset, or the marked jobs' assets, into the download folder",
         JOB,
         title="Download the asset",
     ),
@@ -311,7 +357,7 @@ COMMANDS: tuple[Command, ...] = (
         "D",
         "download(True)",
         "Download (overwrite)",
-        "download the asset again, overwriting",
+        "download again, overwriting",
         JOB,
     ),
     Command(
@@ -319,7 +365,7 @@ COMMANDS: tuple[Command, ...] = (
         "e",
         "export('jsonl')",
         "Export",
-        "export the listed generations as JSON lines",
+        "export the listed (or only the marked) generations as JSON lines",
         JOB,
         title="Export JSON lines",
     ),
@@ -328,7 +374,7 @@ COMMANDS: tuple[Command, ...] = (
         "E",
         "export('csv')",
         "Export CSV",
-        "export the listed generations as CSV",
+        "export the listed (or only the marked) generations as CSV",
         JOB,
     ),
     Command(

@@ -22,7 +22,7 @@ from rich.markup import escape
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -36,9 +36,12 @@ from ..api.sanitize import display
 from ..state.activity import activity
 from ..state.budget import Budget
 from ..state.derive import format_age
+from ..state.downloads import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DownloadQueue
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
 from ..state.history import HistoryDB
+from ..state.marks import Marks, Targets, targets
+from ..state.naming import DEFAULT_TEMPLATE
 from ..state.poller import Poller
 from ..state.reports import CycleReport, LiveChanges
 from ..state.resubmit import DEFAULT_CAP, Item, Phase, Plan, plan_for, prepare, send
@@ -46,7 +49,7 @@ from ..state.stats import Stats
 from ..state.stats import compute as compute_stats
 from ..state.store import Store, utcnow
 from ..state.view import View
-from .actions import COMMANDS, Command, bindings, keys_in_force
+from .actions import BY_ID, COMMANDS, Command, bindings, keys_in_force
 from .cells import BY_KEY, DEFAULT_COLUMNS
 from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
@@ -54,13 +57,13 @@ from .palette import Palette
 from .screen_diff import ScreenDiff
 from .screen_diff import install as install_screen_diff
 from .widgets.detail import DetailPane
+from .widgets.downloads import DownloadsPanel
 from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
 from .widgets.inflight import InFlightPanel
 from .widgets.json_tree import JsonTree
 from .widgets.status import (
     FitLine,
-    TextLine,
     activity_line,
     banner_line,
     budget_piece,
@@ -114,6 +117,10 @@ class HedraApp(App[int]):
         filters: ServerFilters | None = None,
         autopoll: bool = True,
         export_dir: str | Path | None = None,
+        download_dir: str | Path | None = None,
+        download_name: str = DEFAULT_TEMPLATE,
+        download_concurrency: int = DEFAULT_CONCURRENCY,
+        download_retries: int = DEFAULT_RETRIES,
         max_streams: int = 4,
         notify: str = "watched",
         bell: bool = False,
@@ -156,6 +163,17 @@ class HedraApp(App[int]):
         if theme and theme in self.available_themes:
             self.theme = theme
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
+        # downloads go where the setting says (else with the exports); the download dialog
+        # may change it for the rest of the session
+        self.download_dir = Path(download_dir).expanduser() if download_dir else self.export_dir
+        self.download_name = download_name
+        self.downloads = DownloadQueue(
+            concurrency=download_concurrency,
+            retries=download_retries,
+            on_change=self._downloads_changed,
+        )
+        self.marks = Marks()
+        self.downloads_panel: DownloadsPanel | None = None
         self.poller = Poller(
             backend,
             self.store,
@@ -202,12 +220,16 @@ class HedraApp(App[int]):
         yield FitLine(id="status")
         yield FitLine(id="activity")
         yield FitLine(id="banner")
-        with Horizontal(id="download"):  # its progress bar is mounted by the first download
-            yield TextLine(id="download-label")
+        self.downloads_panel = DownloadsPanel(self.downloads, id="download")
+        yield self.downloads_panel
         with Container(id="main"):
             with Vertical(id="list-pane"):
                 yield GenerationList(
-                    self.store, clock=self.clock, stall_after=self.stall_after, id="list"
+                    self.store,
+                    clock=self.clock,
+                    stall_after=self.stall_after,
+                    marks=self.marks,
+                    id="list",
                 )
                 yield FilterBar(id="filter")
             yield DetailPane(
@@ -445,6 +467,10 @@ class HedraApp(App[int]):
         return len(journal.ended.completed), len(journal.ended.failed)
 
     def action_watch(self) -> None:
+        chosen = self.targets()
+        if chosen.source in ("marked", "filtered"):
+            self._watch_many(chosen)
+            return
         gen_id = self.list_view.cursor_id
         if gen_id is None:
             return
@@ -457,6 +483,76 @@ class HedraApp(App[int]):
             self.toast("Watching: you will be told when it ends")
         self.list_view.rows_changed({gen_id})
         self.list_view.refresh_line(self.list_view.cursor + 1)
+
+    def _watch_many(self, chosen: Targets) -> None:
+        """Watch every one of them; when all are watched already, unwatch them all."""
+        watched = self.store.watched
+        ids = chosen.ids
+        if all(i in watched for i in ids):
+            watched.difference_update(ids)
+            self.toast(f"No longer watching {len(ids):,} jobs ({chosen.describe()})")
+        else:
+            watched.update(ids)
+            flying = sum(1 for i in ids if self.store.rows[i].in_flight)
+            self.toast(
+                f"Watching {len(ids):,} jobs ({chosen.describe()}); {flying:,} still in flight:"
+                " you will be told when they end"
+            )
+        self.list_view.rows_changed(set(ids))
+        self.list_view.refresh()
+
+    def targets(self) -> Targets:
+        """The jobs an action is for: the marked ones, else the filtered list when a filter
+        is on, else the selected job."""
+        lst = self.list_view
+        return targets(self.marks, self.store, lst.ids, self.view.filtering, lst.cursor_id)
+
+    def on_generation_list_marks_changed(self, _: GenerationList.MarksChanged) -> None:
+        self._update_list_title()
+
+    def action_clear_marks(self) -> None:
+        count = self.marks.clear()
+        self.list_view.marks_changed()
+        self.toast(f"Cleared {count:,} marks" if count else "Nothing is marked")
+
+    # -- downloads ----------------------------------------------------------------------
+
+    def _downloads_changed(self) -> None:
+        if self.downloads_panel is not None:
+            self.downloads_panel.note_change()  # drawn at most four times a second
+
+    def start_downloads(self) -> None:
+        panel = self.downloads_panel
+        assert panel is not None
+        panel.cancel_key = ", ".join(keys_in_force(BY_ID["app.cancel_downloads"], self._keymap))
+        panel.show()
+        if not self.downloads.running:
+            self.run_downloads()
+
+    @work(exclusive=True, exit_on_error=False, group="download", name="downloads")
+    async def run_downloads(self) -> None:
+        panel = self.downloads_panel
+        assert panel is not None
+        try:
+            summary = await self.downloads.run()
+        finally:
+            panel.hide()
+        parts = [f"{summary.done:,} downloaded to {self.download_dir}"]
+        if summary.failed:
+            failed = [i for i in self.downloads.items if i.state == "failed"]
+            parts.append(f"{summary.failed:,} failed ({failed[0].error}; d tries again)")
+        if summary.cancelled:
+            parts.append(f"{summary.cancelled:,} cancelled")
+        severity: SeverityLevel = "error" if summary.failed else "information"
+        self.toast("Downloads: " + "; ".join(parts), severity=severity)
+        self.downloads.clear_finished()
+
+    def action_cancel_downloads(self) -> None:
+        if not self.downloads.running:
+            self.toast("No download in progress")
+            return
+        stopped = self.downloads.cancel()
+        self.toast(f"Cancelling {stopped:,} downloads")
 
     def _update_list_title(self) -> None:
         total = len(self.store)
@@ -473,6 +569,9 @@ class HedraApp(App[int]):
         journal = self.poller.journal
         if journal is not None and journal.seeded and not journal.settled:
             title += " · from the local history, not yet confirmed by the API"
+        marked = len(self.marks.present(self.store)) if self.marks.ids else 0
+        if marked or self.marks.ranging:
+            title += f" · {marked:,} marked" + (" (v: range)" if self.marks.ranging else "")
         # border titles are markup: what the user typed is escaped and made safe first
         title = escape(display(title, max_len=200))
         pane = self.query_one("#list-pane")
@@ -976,6 +1075,9 @@ class HedraApp(App[int]):
         self.query_one(JsonTree).focus()
 
     def action_focus_list(self) -> None:
+        if self.marks.ranging and self.focused is self.list_view:
+            self.list_view.action_range_mark()  # esc ends a range mark first
+            return
         if self.screen.maximized is not None:
             self.screen.minimize()
         self.list_view.focus()

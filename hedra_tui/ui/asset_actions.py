@@ -2,6 +2,9 @@
 
 The App's ``action_*`` methods (bound by the one action table in ``actions.py``) hand over
 to :class:`AssetActions`; copies and exports take raw values, toasts show safe text.
+Copying ids, downloading and exporting act on the marked jobs when there are any, else on
+the filtered list when a filter is on, else on the selected job (``state/marks.targets``).
+Downloads go through the App's :class:`DownloadQueue`.
 """
 
 from __future__ import annotations
@@ -10,16 +13,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual.widgets import ProgressBar
-
-from ..api.download import download, file_name_for
-from ..api.errors import HedraError
-from ..api.sanitize import display, safe_link
+from ..api.sanitize import safe_link
+from ..state.derive import prompt_of
+from ..state.downloads import Plan, plan
 from ..state.export import write_export
+from ..state.naming import NameFacts
 from ..state.store import Row
 from .browser import why_no_browser
-from .widgets.status import TextLine
+from .screens.download import DownloadScreen
 
 if TYPE_CHECKING:
     from .app import HedraApp
@@ -44,6 +45,13 @@ class AssetActions:
     def copy(self, what: str) -> None:
         """Copy to the clipboard with OSC 52 (works over SSH); raw values, not display text."""
         app = self.app
+        if what == "id":
+            targets = app.targets()
+            if targets.source in ("marked", "filtered"):
+                app.copy_to_clipboard("\n".join(targets.ids))
+                count = len(targets.ids)
+                app.toast(f"Copied {count:,} id{'s' if count != 1 else ''} ({targets.describe()})")
+                return
         row = self._selected()
         if row is None:
             app.toast("Nothing selected")
@@ -77,55 +85,93 @@ class AssetActions:
         app.open_url(link)
         app.toast("Opening the asset in your browser")
 
-    def download(self, overwrite: bool = False) -> None:
-        app = self.app
-        row = self._selected()
+    def _facts(self, row: Row) -> tuple[NameFacts, str | None]:
+        gen = row.gen
         url = self._url(row)
-        if row is None or not url:
-            app.toast("This generation has no asset to download (yet)")
-            return
-        dest = app.export_dir / file_name_for(row.id, row.gen.type, url)
-        if dest.exists() and not overwrite:
-            app.toast(f"Already downloaded: {dest} (D downloads again)")
-            return
-        app.run_worker(
-            self._download(url, dest),
-            name="download",
-            group="download",
-            exclusive=True,
-            exit_on_error=False,
+        facts = NameFacts(
+            id=row.id,
+            created=row.created,
+            model=self.app.store.model_label(row),
+            prompt=prompt_of(gen),
+            type=gen.type or row.type_text,
+            status=row.status,
+            url=url or "",
+        )
+        return facts, url
+
+    def plan(self, ids: list[str], folder: Path, overwrite: bool) -> Plan:
+        rows = self.app.store.rows
+        jobs = (self._facts(rows[i]) for i in ids if i in rows)
+        return plan(
+            jobs,
+            folder,
+            self.app.download_name,
+            overwrite=overwrite,
+            queued=self.app.downloads.pending_paths(),
         )
 
-    async def _download(self, url: str, dest: Path) -> None:
+    def download(self, overwrite: bool = False) -> None:
+        """The selected job at once; marked jobs or the filtered list after a dialog."""
         app = self.app
-        line = app.query_one("#download")
-        label = app.query_one("#download-label", TextLine)
-        found = app.query("#download-bar").results(ProgressBar)
-        bar = next(found, None)
-        if bar is None:  # the first download: the bar was left out of the first frame
-            bar = ProgressBar(total=100, show_eta=False, id="download-bar")
-            await line.mount(bar, before=label)
-        label.set_text(Text(f" {display(dest.name, max_len=60)}"))
-        bar.update(total=100, progress=0)
-        line.add_class("-shown")
+        targets = app.targets()
+        if targets.source == "none":
+            app.toast("Nothing to download")
+            return
+        if targets.source == "selected":
+            planned = self.plan(targets.ids, app.download_dir, overwrite)
+            if planned.no_asset:
+                app.toast("This generation has no asset to download (yet)")
+            elif planned.skipped:
+                app.toast(f"Already downloaded: {planned.skipped[0]} (D downloads again)")
+            elif planned.queued_already:
+                app.toast("This file is being downloaded already")
+            else:
+                self._start(planned, "this job", app.download_dir)
+            return
 
-        def progress(done: int, total: int | None) -> None:
-            if total:
-                bar.update(total=total, progress=done)
+        def chosen(folder: Path | None) -> None:
+            if folder is None:
+                return
+            app.download_dir = folder  # the next downloads go there too (this session)
+            self._start(self.plan(targets.ids, folder, overwrite), targets.describe(), folder)
 
-        try:
-            size = await download(url, dest, on_progress=progress)
-        except HedraError as exc:
-            app.toast(f"Download failed: {exc.message}", severity="error")
-        else:
-            app.toast(f"Downloaded {size:,} bytes to {dest}")
-        finally:
-            line.remove_class("-shown")
+        screen = DownloadScreen(
+            targets.describe(),
+            app.download_dir,
+            app.download_name,
+            lambda folder: self.plan(targets.ids, folder, overwrite),
+            overwrite=overwrite,
+        )
+        app.push_screen(screen, chosen)
+
+    def _start(self, planned: Plan, what: str, folder: Path) -> None:
+        app = self.app
+        added = app.downloads.add(planned.items)
+        parts = []
+        if planned.skipped:
+            parts.append(f"{len(planned.skipped):,} already there, skipped")
+        if planned.queued_already:
+            parts.append(f"{planned.queued_already:,} already queued")
+        if planned.no_asset:
+            parts.append(f"{planned.no_asset:,} with no file")
+        more = f" ({'; '.join(parts)})" if parts else ""
+        if not added:
+            app.toast(f"Nothing to download for {what}{more}")
+            return
+        files = f"{added:,} file{'s' if added != 1 else ''}"
+        app.toast(f"Downloading {files} ({what}) to {folder}{more}")
+        app.start_downloads()
 
     def export(self, fmt: str) -> None:
         """Write the rows the list shows (filter applied) as JSON lines or CSV."""
         app = self.app
-        rows = [app.store.rows[i] for i in app.list_view.ids]
+        targets = app.targets()
+        if targets.source == "marked":
+            what = f" ({targets.describe()})"
+            rows = [app.store.rows[i] for i in targets.ids]
+        else:
+            what = " (the filtered list)" if targets.source == "filtered" else ""
+            rows = [app.store.rows[i] for i in app.list_view.ids]
         stamp = app.clock().strftime("%Y%m%d-%H%M%S")
         path = app.export_dir / f"hedra-generations-{stamp}.{fmt}"
         try:
@@ -133,4 +179,4 @@ class AssetActions:
         except OSError as exc:
             app.toast(f"Export failed: {exc.strerror or exc}", severity="error")
             return
-        app.toast(f"Exported {len(rows):,} generations to {path}")
+        app.toast(f"Exported {len(rows):,} generations{what} to {path}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from hedra_tui.api.download import download, file_name_for
+from hedra_tui.api.download import download
 from hedra_tui.api.errors import APIConnectionError, APIStatusError
 
 
@@ -31,12 +31,6 @@ async def test_a_failed_status_is_an_error_and_leaves_no_file(sim, tmp_path):
     with pytest.raises(APIStatusError):
         await download(f"{sim.base_url}/_sim/nothing-here", tmp_path / "c.bin")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_file_names_are_safe():
-    assert file_name_for("3c90-ab", "video", "https://x/y/clip.MP4?sig=1") == "3c90-ab.mp4"
-    assert file_name_for("../../etc/passwd", "image", "https://x/noext") == "etcpasswd.png"
-    assert file_name_for("id", "text", "https://x/a.b/c") == "id.bin"
 
 
 async def test_a_gzip_encoded_asset_is_written_decoded_and_its_progress_counts_wire_bytes(

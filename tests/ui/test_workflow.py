@@ -6,6 +6,7 @@ import csv
 import json
 import re
 
+from hedra_tui.state.naming import DEFAULT_TEMPLATE, file_name
 from hedra_tui.ui.widgets.filter_bar import FilterBar
 from hedra_tui.ui.widgets.status import FitLine
 
@@ -185,8 +186,10 @@ async def test_download_key_saves_the_asset_and_does_not_overwrite(make_app, tmp
         await wait_for(pilot, lambda: app.cycles >= 1)
         done = next(i for i in app.store.order if app.store.rows[i].gen.asset is not None)
         app.list_view.select_id(done)
-        await pilot.press("d")
-        await wait_for(pilot, lambda: any(p.name.startswith(done) for p in tmp_path.iterdir()))
+        await pilot.press("d")  # nothing marked, no filter: the selected job, no dialog
+        name = file_name(DEFAULT_TEMPLATE, app.assets._facts(app.store.rows[done])[0])
+        assert name.endswith(f"_{done[:8]}.{name.rsplit('.', 1)[1]}")
+        await wait_for(pilot, lambda: (tmp_path / name).exists())
         (saved,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
         assert saved.stat().st_size == 64 * 1024
         await wait_for(pilot, lambda: not app.query_one("#download").has_class("-shown"))

@@ -118,6 +118,21 @@ def test_notify_bell_and_download_dir_settings_from_the_config_file(isolated):
         load_settings()
 
 
+def test_download_settings_default_and_a_bad_template_names_the_field(isolated):
+    s = load_settings()
+    assert s.download_name == "{created:%Y%m%d-%H%M}_{model}_{prompt:.40}_{id:.8}.{ext}"
+    assert (s.download_concurrency, s.download_retries) == (3, 3)
+    assert load_settings(download_dir="/tmp/d").download_dir == "/tmp/d"  # --download-dir
+    (isolated / "config.toml").write_text(
+        'download_name = "{id}_{credits}.{ext}"\ndownload_concurrency = 5\n'
+    )
+    with pytest.raises(ConfigError, match=r"download_name \(config file .*line 1\).*\{credits\}"):
+        load_settings()
+    (isolated / "config.toml").write_text("download_concurrency = 0\n")
+    with pytest.raises(ConfigError, match="download_concurrency"):
+        load_settings()
+
+
 def test_keymap_is_read_from_the_config_file(isolated):
     (isolated / "config.toml").write_text('[keymap]\n"app.refresh" = "ctrl+r"\n')
     assert load_settings().keymap == {"app.refresh": "ctrl+r"}

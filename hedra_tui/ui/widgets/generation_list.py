@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...state.derive import format_age
+from ...state.marks import Marks
 from ...state.store import Row, Store
 from ..actions import bindings
 from ..cells import (
@@ -38,6 +39,8 @@ from ..palette import GROUP_ICONS, Palette, status_icon
 
 CACHE_SIZE = 2048
 LOAD_MORE_MARGIN = 30
+MARK = "●"  # in a gutter that exists while something is marked: the mark is a symbol, not a color
+GUTTER = 2
 
 
 class GenerationList(ScrollView, can_focus=True):
@@ -78,6 +81,9 @@ class GenerationList(ScrollView, can_focus=True):
     class NeedMore(Message):
         """The cursor or the viewport came near the end of what is loaded."""
 
+    class MarksChanged(Message):
+        """A row was marked or unmarked, or a range mark started or ended."""
+
     class SortClicked(Message):
         """A click on a column title: sort by that column (again: the other way)."""
 
@@ -91,6 +97,7 @@ class GenerationList(ScrollView, can_focus=True):
         *,
         clock: Callable[[], datetime],
         stall_after: float,
+        marks: Marks | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -99,6 +106,8 @@ class GenerationList(ScrollView, can_focus=True):
         self.store = store
         self.clock = clock
         self.stall_after = stall_after
+        self.marks = marks if marks is not None else Marks()
+        self.mark_gutter = 0  # GUTTER while something is marked
         self.ids: Sequence[str] = store.order
         self.cursor = 0
         self.cursor_id: str | None = None
@@ -142,7 +151,7 @@ class GenerationList(ScrollView, can_focus=True):
         thing: the arrangement of a widget's children)."""
         cols = self._layouts.get(width)
         if cols is None:
-            cols = self._layouts[width] = layout(width, self.columns)
+            cols = self._layouts[width] = layout(width - self.mark_gutter, self.columns)
         return cols
 
     def set_ids(self, ids: Sequence[str]) -> None:
@@ -258,11 +267,13 @@ class GenerationList(ScrollView, can_focus=True):
 
     def action_cursor(self, delta: int) -> None:
         self._set_cursor(self.cursor + delta)
+        self._extend_range()
 
     def action_first(self) -> None:
         # a jump to the top asks for no older page, even where a short filtered list puts
         # the top near its end (each key typed into `/` would otherwise load a page)
         self._set_cursor(0, prefetch=False)
+        self._extend_range()
 
     def action_last(self) -> None:
         """The last loaded row, with the line below it saying whether more exist; the next
@@ -271,9 +282,50 @@ class GenerationList(ScrollView, can_focus=True):
         self._hold_more = True
         self._set_cursor(len(self.ids) - 1, prefetch=False)
         self.scroll_end(animate=False, immediate=True)
+        self._extend_range()
 
     def action_page(self, direction: int) -> None:
         self._set_cursor(self.cursor + direction * max(self.size.height - 2, 1))
+        self._extend_range()
+
+    # -- marks --------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the row under the cursor, then move down (hold space to mark on)."""
+        if self.cursor_id is None:
+            return
+        if self.marks.ranging:
+            self.marks.end_range()
+        self.marks.toggle(self.cursor_id)
+        self.marks_changed()
+        self._set_cursor(self.cursor + 1)
+
+    def action_range_mark(self) -> None:
+        """Start a range mark on the cursor's row (moving marks what it passes); again: end it."""
+        if self.marks.ranging:
+            self.marks.end_range()
+        elif self.cursor_id is not None:
+            self.marks.start_range(self.cursor_id)
+        self.marks_changed()
+
+    def _extend_range(self) -> None:
+        marks = self.marks
+        if marks.anchor is None:
+            return
+        marks.extend_range(self.ids, self._index_of(marks.anchor), self.cursor)
+        self.marks_changed()
+
+    def marks_changed(self) -> None:
+        """Repaint after marks changed: the gutter appears with the first mark, goes with
+        the last; the list's title counts them (the App listens)."""
+        gutter = GUTTER if self.marks.ids else 0
+        if gutter != self.mark_gutter:
+            self.mark_gutter = gutter
+            self._layouts.clear()
+            self._cache.clear()
+            self._drawn.clear()
+        self.refresh()
+        self.post_message(self.MarksChanged())
 
     def select_id(self, gen_id: str) -> bool:
         index = self._index_of(gen_id)
@@ -295,6 +347,7 @@ class GenerationList(ScrollView, can_focus=True):
             return
         if line >= 1:
             self._set_cursor(self._top_index() + line - 1)
+            self._extend_range()
         if event.chain >= 2 and self.cursor_id is not None:
             self.post_message(self.Selected(self.cursor_id))
 
@@ -336,7 +389,7 @@ class GenerationList(ScrollView, can_focus=True):
     def _spans(self, width: int) -> list[tuple[int, int]]:
         """(x, width) of each visible column."""
         out = []
-        x = 0
+        x = self.mark_gutter
         for _col, w in self.column_layout(width):
             out.append((x, w))
             x += w + 1
@@ -347,7 +400,15 @@ class GenerationList(ScrollView, can_focus=True):
     ) -> tuple[tuple[object, ...], tuple[object, ...]]:
         """What a line shows: a head (row, cursor, focus, theme, width) and one key per cell."""
         row = self.store.rows[self.ids[index]]
-        head = (row.id, index == self.cursor, self.has_focus, self._palette_version, width)
+        head = (
+            row.id,
+            index == self.cursor,
+            self.has_focus,
+            self._palette_version,
+            width,
+            row.id in self.marks.ids,
+            self.mark_gutter,
+        )
         stalled = self.store.is_stalled(row, now, self.stall_after)
         return head, tuple(
             self._cell_key(row, col.key, w, now, stalled) for col, w in self.column_layout(width)
@@ -398,7 +459,8 @@ class GenerationList(ScrollView, can_focus=True):
         self._drawn[y] = key
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(self.store.rows[self.ids[index]], width, key[0][1], now)
+            row = self.store.rows[self.ids[index]]
+            strip = self._render_row(row, width, key[0][1], now, marked=key[0][5])
             self._cache[key] = strip
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -409,7 +471,8 @@ class GenerationList(ScrollView, can_focus=True):
     def _header(self, width: int) -> Strip:
         assert self.palette is not None
         style = self.palette.header
-        segments: list[Segment] = []
+        gutter = self.mark_gutter
+        segments: list[Segment] = [Segment(" " * gutter, style)] if gutter else []
         for i, (col, w) in enumerate(self.column_layout(width)):
             if i:
                 segments.append(Segment(" ", style))
@@ -442,7 +505,9 @@ class GenerationList(ScrollView, can_focus=True):
             growing = not growing  # a later creation time is a smaller age
         return "▲" if growing else "▼"
 
-    def _render_row(self, row: Row, width: int, is_cursor: object, now: datetime) -> Strip:
+    def _render_row(
+        self, row: Row, width: int, is_cursor: object, now: datetime, *, marked: object = False
+    ) -> Strip:
         palette = self.palette
         assert palette is not None
         stalled = self.store.is_stalled(row, now, self.stall_after)
@@ -453,6 +518,10 @@ class GenerationList(ScrollView, can_focus=True):
             base = palette.cursor if self.has_focus else palette.cursor_blurred
         status_style = palette.for_status(row.status)
         segments: list[Segment] = []
+        if self.mark_gutter:
+            mark = MARK if marked else " "
+            style = base + palette.header if marked else base
+            segments.append(Segment(mark.ljust(self.mark_gutter), style))
         for i, (col, w) in enumerate(self.column_layout(width)):
             cell = self._cell(row, col, w, status_style, eta, age, base)
             if i:
