@@ -929,7 +929,12 @@ class HedraApp(App[int]):
     # -- resubmit ---------------------------------------------------------------------
 
     def action_resubmit(self) -> None:
-        """R on a failed job: its price, then one yes (``ResubmitScreen``)."""
+        """R on a failed job: its price, then one yes (``ResubmitScreen``). With jobs marked
+        (or a filter on), the failed ones among them, at most ``resubmit_max``."""
+        chosen = self.targets()
+        if chosen.source in ("marked", "filtered"):
+            self.start_resubmit(chosen.ids, what=chosen.describe(), cap=self.resubmit_max)
+            return
         gen_id = self.list_view.cursor_id
         row = self.store.get(gen_id) if gen_id is not None else None
         if row is None:

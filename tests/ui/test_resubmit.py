@@ -290,3 +290,23 @@ async def test_the_keymap_moves_resubmit_and_its_dialog_says_the_keys_in_force(m
         await pilot.press("s")
         await wait_for(pilot, lambda: plan.phase is Phase.DONE)
         assert _posts(sim) == 1
+
+
+async def test_r_with_jobs_marked_resubmits_the_failed_ones_among_them(make_app):
+    app, sim, _ = make_app(count=60, inflight=2)
+    failed = [inject(sim, {**SIM, "input": KITE})["id"] for _ in range(2)]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1 and all(i in app.store.rows for i in failed))
+        for gen_id in failed:
+            assert app.list_view.select_id(gen_id)
+            await pilot.press("space")  # marks it (and moves down)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: app.resubmit_plan is not None)
+        plan = app.resubmit_plan
+        await wait_for(pilot, lambda: plan.phase is not Phase.PRICING)
+        assert {item.source_id for item in plan.items} == set(failed)
+        assert "2 marked" in _screen(app)
+        advance(sim, 1)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: plan.phase is Phase.DONE)
+        assert _posts(sim) == 2
