@@ -32,9 +32,11 @@ from ..api.backend import Backend
 from ..api.errors import HedraError
 from ..api.sanitize import display
 from ..state.activity import activity
+from ..state.batches import batch_progress, watched_progress
 from ..state.errors_view import error_buckets
 from ..state.filters import ServerFilters
 from ..state.header import Ledger, header_facts
+from ..state.notify_command import NotifyRunner, batch_event, job_event
 from ..state.poller import Poller
 from ..state.reports import CycleReport, LiveChanges
 from ..state.store import Store, utcnow
@@ -46,6 +48,7 @@ from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
 from .screen_diff import install as install_screen_diff
+from .screens.choice import Answer, ChoiceScreen
 from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
@@ -60,6 +63,7 @@ from .widgets.status import (
     TextLine,
     activity_line,
     banner_line,
+    batch_piece,
     count_pieces,
     money_piece,
     state_piece,
@@ -104,6 +108,9 @@ class HedraApp(App[int]):
         max_streams: int = 4,
         notify: str = "watched",
         bell: bool = False,
+        notify_command: str | None = None,
+        notify_timeout: float = 10.0,
+        secrets: Sequence[str] = (),
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
         keymap: dict[str, str] | None = None,
@@ -124,6 +131,17 @@ class HedraApp(App[int]):
         self.view = View(self.store)
         self.notify_mode = notify
         self.ring_bell = bell
+        # the command run for each ending that toasts; the key is kept out of its environment
+        self.notifier = (
+            NotifyRunner(
+                notify_command,
+                timeout=notify_timeout,
+                secrets=secrets,
+                on_problem=lambda message: self.toast(message, severity="warning"),
+            )
+            if notify_command
+            else None
+        )
         self.unseen = 0  # jobs that ended since the user last pressed a key
         self._on_theme = on_theme
         self.columns = tuple(k for k in (columns or DEFAULT_COLUMNS) if k in BY_KEY)
@@ -218,6 +236,8 @@ class HedraApp(App[int]):
         self._show_start_warnings()
 
     async def on_unmount(self) -> None:
+        if self.notifier is not None:
+            await self.notifier.aclose()
         await self.poller.close()
         await self.backend.aclose()
 
@@ -342,21 +362,47 @@ class HedraApp(App[int]):
             self._sync_filter_bar()  # the count follows new data
 
     def _announce(self, finished: set[str]) -> None:
-        """Toast (and ring) for watched jobs that ended, or every job with notify = all."""
-        if not finished or self.notify_mode == "none":
+        """Toast (ring, run ``notify_command``) for watched jobs that ended, or every job
+        with notify = all; a watched batch is told once, when all its jobs have ended."""
+        if self.notify_mode == "none":
             return
+        store = self.store
         self.unseen += len(finished)
         for gen_id in sorted(finished):
-            if self.notify_mode != "all" and gen_id not in self.store.watched:
+            row = store.rows.get(gen_id)
+            if row is None:
                 continue
-            row = self.store.rows[gen_id]
+            if gen_id not in store.watched and row.batch_id in store.watched_batches:
+                continue  # told with its batch
+            if self.notify_mode != "all" and gen_id not in store.watched:
+                continue
             what = row.prompt_text[:50] or row.id_text[:8]
             if row.status == "complete":
-                self.toast(f"✓ completed: {what}")
+                summary = f"✓ completed: {what}"
+                self.toast(summary)
             else:
-                self.toast(f"✗ {row.error_text or row.status_text}: {what}", severity="error")
-            if self.ring_bell:
-                self.bell()
+                summary = f"✗ {row.error_text or row.status_text}: {what}"
+                self.toast(summary, severity="error")
+            self._tell_outside(
+                job_event(row, model=store.model_label(row), api=self.backend.name, summary=summary)
+            )
+        for batch_id in sorted(store.watched_batches):
+            batch = batch_progress(store, batch_id)
+            if not batch.done:
+                continue
+            store.watched_batches.discard(batch_id)
+            failed = f", ✗ {batch.failed} failed" if batch.failed else ""
+            other = f", {batch.other} ended otherwise" if batch.other else ""
+            summary = f"▦ batch of {batch.total} done: ✓ {batch.complete} completed{failed}{other}"
+            self.toast(summary, severity="error" if batch.failed else "information")
+            self._tell_outside(batch_event(batch, api=self.backend.name, summary=summary))
+
+    def _tell_outside(self, event: dict[str, str]) -> None:
+        """The bell, if enabled, and ``notify_command``, if set, for one ending."""
+        if self.ring_bell:
+            self.bell()
+        if self.notifier is not None:
+            self.notifier.submit(event)
 
     def on_key(self) -> None:
         if self.unseen:
@@ -364,9 +410,40 @@ class HedraApp(App[int]):
             self._update_header()
 
     def action_watch(self) -> None:
+        """Watch / unwatch the job; on a job of a batch, offer the whole batch."""
         gen_id = self.list_view.cursor_id
-        if gen_id is None:
+        row = self.store.get(gen_id or "")
+        if gen_id is None or row is None:
             return
+        batch = batch_progress(self.store, row.batch_id) if row.batch_id else None
+        if batch is None or batch.total < 2:
+            self._toggle_watch(gen_id)
+            return
+        watching = batch.batch_id in self.store.watched_batches
+        job_words = "stop watching this job" if gen_id in self.store.watched else "this job only"
+        left = batch.total - batch.ended
+        if watching:
+            batch_words = f"stop watching the batch of {batch.total}"
+        elif left:
+            batch_words = f"the whole batch of {batch.total} ({left} still running)"
+        else:
+            batch_words = f"the whole batch of {batch.total} (every job has ended)"
+        question = (
+            f"This job is one of a batch of {batch.total} "
+            f"({batch.ended} ended: ✓ {batch.complete}, ✗ {batch.failed}).\n"
+            "Watching the batch tells you once, when all of its jobs have ended."
+        )
+        answers = [Answer("j", "j", job_words, "job"), Answer("b", "b", batch_words, "batch")]
+
+        def picked(choice: str | None) -> None:
+            if choice == "job":
+                self._toggle_watch(gen_id)
+            elif choice == "batch":
+                self._toggle_batch(batch.batch_id)
+
+        self.push_screen(ChoiceScreen("Watch", question, answers), picked)
+
+    def _toggle_watch(self, gen_id: str) -> None:
         watched = self.store.watched
         if gen_id in watched:
             watched.discard(gen_id)
@@ -376,6 +453,24 @@ class HedraApp(App[int]):
             self.toast("Watching: you will be told when it ends")
         self.list_view.rows_changed({gen_id})
         self.list_view.refresh_line(self.list_view.cursor + 1)
+
+    def _toggle_batch(self, batch_id: str) -> None:
+        batches = self.store.watched_batches
+        batch = batch_progress(self.store, batch_id)
+        if batch_id in batches:
+            batches.discard(batch_id)
+            self.toast("No longer watching the batch")
+        elif batch.done:
+            self.toast(
+                f"Every job of this batch has ended: ✓ {batch.complete} completed, "
+                f"✗ {batch.failed} failed"
+            )
+        else:
+            batches.add(batch_id)
+            self.toast(
+                f"Watching the batch of {batch.total}: you will be told once, when all have ended"
+            )
+        self._update_header()
 
     def _update_list_title(self) -> None:
         total = len(self.store)
@@ -414,6 +509,9 @@ class HedraApp(App[int]):
             unreadable=facts.unreadable,
             unseen=self.unseen,
         )
+        batches = batch_piece(watched_progress(self.store), palette)
+        if batches is not None:
+            counts.append(batches)
         money = money_piece(facts.money, palette)
         key = (state, tuple(counts), money)
         self.query_one("#status", FitLine).set_line(

@@ -535,6 +535,8 @@ def test_list_with_every_real_setting_in_the_environment_warns_about_nothing(sim
         "credits_every": "60",
         "notify": "all",
         "bell": "true",
+        "notify_command": "notify-send hedra-tui",
+        "notify_timeout": "5",
         "theme": "nord",
         "download_dir": str(tmp_path),
         "filters": "{}",
