@@ -180,6 +180,10 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         ids = world.add_inflight(int((await request.json()).get("count", 1)))
         return JSONResponse({"ids": ids})
 
+    async def sim_batch(request: Request) -> Response:
+        ids = world.add_batch(int((await request.json()).get("size", 4)))
+        return JSONResponse({"batch_id": world.by_id[ids[0]].batch_id, "ids": ids})
+
     async def sim_world(request: Request) -> Response:
         return JSONResponse(world.summary())
 
@@ -210,6 +214,7 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         Route("/_sim/advance", sim_advance, methods=["POST"]),
         Route("/_sim/generations", sim_inject, methods=["POST"]),
         Route("/_sim/inflight", sim_inflight, methods=["POST"]),
+        Route("/_sim/batches", sim_batch, methods=["POST"]),
         Route("/_sim/world", sim_world, methods=["GET"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
     ]
