@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import ClassVar, Self
 
 from .core import APICore, ClientStats, Json
+from .errors import ConfigError
 from .models import AIModel, Generation, MalformedItem
 
 MAX_PAGE_SIZE = 100  # no backend is asked for more than this many jobs at once
@@ -32,6 +33,7 @@ class Capabilities:
     lifecycle_logs: bool  # each job carries a log of its lifecycle events
     whole_pages: bool  # a list page carries every job whole (else details are read per job)
     currency: str  # what the balance and job costs are counted in: CREDITS or "USD"
+    webhooks: bool = False  # recent webhook deliveries can be listed and redelivered (v3)
 
     @property
     def money(self) -> bool:
@@ -97,6 +99,49 @@ class Page:
 
     items: list[Generation]
     malformed: list[MalformedItem] = field(default_factory=list)
+    next: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One webhook delivery: the POST announcing a job's end to the URL it was submitted
+    with. Strings are as the server sent them (display them through ``sanitize.display``).
+
+    ``status``: PENDING, DELIVERING, DELIVERED or FAILED (or what the server sent);
+    ``error_code``/``error_message``: why the last attempt failed (its error envelope).
+    """
+
+    job_id: str
+    status: str
+    model: str = ""
+    event_type: str | None = None  # job.completed / job.failed; None until it fires
+    source: str = ""  # per_job or default: which URL setting made it
+    attempts: int = 0
+    redelivery_count: int = 0
+    last_response_status: int | None = None  # HTTP status of the last attempt
+    error_code: str | None = None
+    error_message: str | None = None
+    retryable: bool | None = None
+    webhook_url: str = ""
+    created_at: str | None = None
+    last_attempt_at: str | None = None
+    raw: Json = field(default=None, compare=False, hash=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.status.upper() == "FAILED"
+
+    @property
+    def in_flight(self) -> bool:
+        """A delivery being sent: a redelivery would be refused (409) until it finishes."""
+        return self.status.upper() in ("PENDING", "DELIVERING")
+
+
+@dataclass
+class DeliveryPage:
+    """One page of webhook deliveries, newest first; ``next``: the following page's cursor."""
+
+    items: list[WebhookDelivery]
     next: str | None = None
 
 
@@ -168,3 +213,15 @@ class Backend(ABC):
     @abstractmethod
     async def list_models(self) -> list[AIModel]:
         """The model catalogue (names for the list; v3: each model's modality)."""
+
+    # -- webhooks (capabilities.webhooks) -------------------------------------------------
+
+    async def webhook_deliveries(
+        self, *, limit: int = 50, cursor: str | None = None
+    ) -> DeliveryPage:
+        """Recent webhook deliveries, newest first."""
+        raise ConfigError(f"the {self.name} API has no webhook deliveries (a v3 feature)")
+
+    async def redeliver_webhook(self, job_id: str) -> WebhookDelivery:
+        """Send a finished delivery again; the delivery as it stands after the request."""
+        raise ConfigError(f"the {self.name} API has no webhook deliveries (a v3 feature)")

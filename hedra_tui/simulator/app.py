@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import data, v3
+from . import data, v3, webhooks
 from .faults import FaultPlan
 from .world import SimWorld
 
@@ -53,6 +53,8 @@ class Stats:
 def endpoint_of(path: str) -> str:
     if path.startswith("/generations/") and path.endswith("/status"):
         return "/generations/{id}/status"
+    if path.startswith("/v3/webhooks/deliveries/"):
+        return "/v3/webhooks/deliveries/{job_id}/redeliver"
     if path.startswith("/v3/jobs/"):
         tail = path[len("/v3/jobs/") :].partition("/")[2]
         return "/v3/jobs/{id}" + (f"/{tail}" if tail else "")
@@ -219,6 +221,7 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
     ]
     routes += v3.routes(view)
+    routes += webhooks.routes(view)
     inner = Starlette(routes=routes)
     return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats)
 
