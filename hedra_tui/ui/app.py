@@ -28,8 +28,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, ProgressBar
 
-from ..api.backend import Backend
-from ..api.errors import HedraError
+from ..api.backend import Backend, WebhookDelivery
+from ..api.errors import APIStatusError, HedraError
 from ..api.sanitize import display
 from ..state.activity import activity
 from ..state.batches import batch_progress, watched_progress
@@ -53,6 +53,7 @@ from .screens.columns import ColumnsScreen
 from .screens.errors import ErrorsScreen
 from .screens.help import HelpScreen
 from .screens.server_filters import ServerFilterScreen
+from .screens.webhooks import WebhooksScreen
 from .widgets.detail import DetailPane
 from .widgets.filter_bar import FilterBar
 from .widgets.generation_list import GenerationList
@@ -749,6 +750,60 @@ class HedraApp(App[int]):
                 self.list_view.focus()
 
         self.push_screen(screen, picked)
+
+    # -- webhooks (v3) -------------------------------------------------------------------
+
+    def action_webhooks(self) -> None:
+        if not self.caps.webhooks:
+            self.toast(
+                f"Webhook deliveries are a v3 feature: this monitor talks to the "
+                f"{self.backend.name} API (start it with --api v3 and a v3 key)"
+            )
+            return
+        if isinstance(self.screen, WebhooksScreen):
+            return
+        screen = WebhooksScreen(self.palette, self.clock())
+        self.push_screen(screen)
+        self.load_webhooks(screen)
+
+    @work(exclusive=True, exit_on_error=False, group="webhooks", name="webhooks")
+    async def load_webhooks(self, screen: WebhooksScreen) -> None:
+        try:
+            page = await self.backend.webhook_deliveries(limit=50)
+        except HedraError as exc:
+            if screen.is_attached:
+                screen.show_problem(f"Cannot read the webhook deliveries: {exc.message}")
+            return
+        if screen.is_attached:
+            screen.show_deliveries(page.items, self.clock(), more=page.next is not None)
+
+    def on_webhooks_screen_reload(self, message: WebhooksScreen.Reload) -> None:
+        self.load_webhooks(message.screen)
+
+    def on_webhooks_screen_redeliver(self, message: WebhooksScreen.Redeliver) -> None:
+        self.redeliver_webhook(message.screen, message.delivery)
+
+    @work(exclusive=True, exit_on_error=False, group="redeliver", name="redeliver")
+    async def redeliver_webhook(self, screen: WebhooksScreen, delivery: WebhookDelivery) -> None:
+        job = display(delivery.job_id, max_len=60)
+        try:
+            after = await self.backend.redeliver_webhook(delivery.job_id)
+        except APIStatusError as exc:
+            if exc.status_code == 409:
+                why = "a delivery for it is still being sent; try again once it has finished"
+            elif exc.status_code == 404:
+                why = "the API has no delivery for this job (any more)"
+            else:
+                why = exc.message
+            self.toast(f"Not redelivered ({job}): {why}", severity="error")
+            return
+        except HedraError as exc:
+            self.toast(f"Not redelivered ({job}): {exc.message}", severity="error")
+            return
+        status = display(after.status.lower(), max_len=20)
+        self.toast(f"Redelivery requested for {job}: now {status}")
+        if screen.is_attached:
+            self.load_webhooks(screen)
 
     def action_toggle_status(self, status: str) -> None:
         self.view.toggle_status(status)
