@@ -55,22 +55,18 @@ def delivery_line(delivery: WebhookDelivery, palette: Palette, now: datetime) ->
     age = format_age(parse_time(delivery.created_at), now)
     text.append(f" {age:>4}", style=palette.muted)
     text.append(f"  {display(delivery.job_id, max_len=40)}")
-    event = {"job.completed": "completed", "job.failed": "failed"}.get(
-        delivery.event_type or "", display(delivery.event_type or "not yet", max_len=14)
-    )
-    text.append(f"  {event}", style=palette.muted)
+    event = display(delivery.event_type or "(job running)", max_len=20)
+    text.append(f"  {event:<13}", style=palette.muted)
     tries = "1 try" if delivery.attempts == 1 else f"{delivery.attempts} tries"
     text.append(f"  {tries}", style=palette.muted)
     if delivery.redelivery_count:
         text.append(f" ↻{delivery.redelivery_count}", style=palette.muted)
-    if delivery.failed and (delivery.error_code or delivery.error_message):
-        what = display(delivery.error_code or "", max_len=30)
-        said = display(delivery.error_message or "", max_len=200)
-        text.append(f"  {what}{': ' if what and said else ''}{said}", style=style)
+    if delivery.failed and delivery.error_code:  # the message is in the detail below
+        text.append(f"  {display(delivery.error_code, max_len=30)}", style=style)
     return text
 
 
-def delivery_detail(delivery: WebhookDelivery, palette: Palette) -> Text:
+def delivery_detail(delivery: WebhookDelivery, palette: Palette, now: datetime) -> Text:
     """The highlighted delivery in full: where it goes, why it failed, what a retry may do."""
     out = Text()
     out.append("to ", style=palette.muted)
@@ -79,16 +75,23 @@ def delivery_detail(delivery: WebhookDelivery, palette: Palette) -> Text:
         out.append(f" ({display(delivery.source, max_len=20)})", style=palette.muted)
     out.append("\nmodel ", style=palette.muted)
     out.append(display(delivery.model or "?", max_len=60))
-    if delivery.last_attempt_at:
+    last = parse_time(delivery.last_attempt_at)
+    if last is not None:
         out.append("  last attempt ", style=palette.muted)
-        out.append(display(delivery.last_attempt_at, max_len=40))
+        out.append(f"{format_age(last, now)} ago")
     if delivery.failed:
         out.append("\n✗ ", style=palette.for_status(GenerationStatus.ERROR))
-        out.append(display(delivery.error_message or delivery.error_code or "failed", max_len=300))
+        code = display(delivery.error_code or "", max_len=30)
+        said = display(delivery.error_message or "", max_len=300)
+        out.append(f"{code}{': ' if code and said else ''}{said}" or "failed")
         if delivery.retryable is not None:
             hint = "a redelivery may help" if delivery.retryable else "fix the endpoint first"
             out.append(f" ({hint})", style=palette.muted)
     return out
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 class DeliveryList(OptionList):
@@ -119,7 +122,8 @@ class WebhooksScreen(ModalScreen[None]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     WebhooksScreen DeliveryList, WebhooksScreen DeliveryList:focus {
-        height: auto; max-height: 24; border: none;
+        height: auto; max-height: 60vh; border: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
     }
     WebhooksScreen #webhooks-detail { margin-top: 1; height: auto; }
     """
@@ -213,7 +217,7 @@ class WebhooksScreen(ModalScreen[None]):
     def _show_detail(self) -> None:
         delivery = self.highlighted
         detail = self.query_one("#webhooks-detail", Static)
-        detail.update(delivery_detail(delivery, self.palette) if delivery else Text())
+        detail.update(delivery_detail(delivery, self.palette, self.now) if delivery else Text())
 
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
         self._show_detail()
@@ -240,8 +244,12 @@ class WebhooksScreen(ModalScreen[None]):
         question = (
             f"Send the webhook for {display(delivery.job_id, max_len=60)} again?\n"
             f"to {display(delivery.webhook_url, max_len=200)}\n"
-            f"now: {icon} {word}, {delivery.attempts} attempt(s), "
-            f"{delivery.redelivery_count} redelivery(ies) so far"
+            f"now: {icon} {word} after {_count(delivery.attempts, 'attempt')}"
+            + (
+                f", {_count(delivery.redelivery_count, 'redelivery', 'redeliveries')} so far"
+                if delivery.redelivery_count
+                else ""
+            )
         )
         answers = [Answer("y", "y", "yes, redeliver", "yes"), Answer("n", "n", "no", "no")]
 
