@@ -1,12 +1,14 @@
 """Regenerate screenshots/*.svg from the demo with a fixed seed and a frozen clock.
 
-uv run python scripts/screenshots.py
+uv run python scripts/screenshots.py              # every shot
+uv run python scripts/screenshots.py NAME ...     # only these (e.g. webhooks-v3)
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -107,20 +109,41 @@ async def show_help(pilot: Any, sim: Any) -> None:
     await pilot.press("question_mark")
 
 
-async def main() -> None:
+async def main(only: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
-    await shoot("monitor-120x40", (120, 40))
-    await shoot("monitor-60x15", (60, 15))
-    await shoot("monitor-80x24", (80, 24))
-    await shoot("monitor-100x30", (100, 30))
-    await shoot("monitor-160x45", (160, 45))
-    await shoot("detail-error-tree", (120, 40), inspect)
-    await shoot("api-down-banner", (120, 40), failing)
-    await shoot("filter-errors-by-credits", (120, 40), filtered)
-    await shoot("errors-view", (120, 40), errors_view)
-    await shoot("help", (100, 44), show_help)
-    await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
-    await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
+    shots: list[tuple[str, tuple[int, int], Any, str]] = [
+        ("monitor-120x40", (120, 40), None, "v2"),
+        ("monitor-60x15", (60, 15), None, "v2"),
+        ("monitor-80x24", (80, 24), None, "v2"),
+        ("monitor-100x30", (100, 30), None, "v2"),
+        ("monitor-160x45", (160, 45), None, "v2"),
+        ("detail-error-tree", (120, 40), inspect, "v2"),
+        ("api-down-banner", (120, 40), failing, "v2"),
+        ("filter-errors-by-credits", (120, 40), filtered, "v2"),
+        ("errors-view", (120, 40), errors_view, "v2"),
+        ("help", (100, 44), show_help, "v2"),
+        ("monitor-v3-120x40", (120, 40), v3_detail, "v3"),
+        ("zoomed-v3-job", (120, 40), v3_zoomed, "v3"),
+        ("webhooks-v3", (120, 40), webhooks_view, "v3"),
+    ]
+    unknown = set(only) - {name for name, *_ in shots}
+    if unknown:
+        raise SystemExit(f"no such shot: {', '.join(sorted(unknown))}")
+    for name, size, steps, api in shots:
+        if not only or name in only:
+            await shoot(name, size, steps, api=api)
+
+
+async def webhooks_view(pilot: Any, sim: Any) -> None:
+    """W: recent webhook deliveries, a failed one highlighted with its error below."""
+    app = pilot.app
+    await pilot.press("W")
+    while not getattr(app.screen, "loaded", False):
+        await pilot.pause(0.05)
+    view = app.screen
+    index = next(i for i, d in enumerate(view.deliveries) if d.failed)
+    view.query_one("#webhooks-list").highlighted = index
+    await pilot.pause(0.2)
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:
@@ -137,4 +160,4 @@ async def v3_zoomed(pilot: Any, sim: Any) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

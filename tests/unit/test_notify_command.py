@@ -215,3 +215,18 @@ def test_the_setting_is_read_from_file_and_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HEDRA_NOTIFY_COMMAND", "notify-send 'unclosed")
     with pytest.raises(ConfigError, match=r"notify_command.*cannot split"):
         load_settings()
+
+
+def test_the_readme_examples_are_valid_toml_and_split_into_sh_c():
+    import re
+    import tomllib
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if "notify_command" in b]
+    assert len(blocks) == 2  # notify-send and a chat webhook with curl
+    from hedra_tui.state.notify_command import parse_command
+
+    for block in blocks:
+        argv = parse_command(tomllib.loads(block)["notify_command"])
+        assert argv[:2] == ["sh", "-c"] and len(argv) == 3
+    assert "notify-send" in blocks[0] and "curl" in blocks[1]

@@ -149,6 +149,7 @@ class WebhooksScreen(ModalScreen[None]):
         self.now = now
         self.deliveries: list[WebhookDelivery] = []
         self.loaded = False
+        self._early: tuple[Sequence[WebhookDelivery], datetime, bool] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -158,16 +159,23 @@ class WebhooksScreen(ModalScreen[None]):
                 id="webhooks-hint",
             )
             yield Static(Text("loading…", style="dim"), id="webhooks-state")
-            yield DeliveryList(id="webhooks-list")
+            listing = DeliveryList(id="webhooks-list")
+            listing.display = False  # until there is something to list
+            yield listing
             yield Static(Text(), id="webhooks-detail")
 
     def on_mount(self) -> None:
-        self.query_one(DeliveryList).display = False
+        if self._early is not None:  # the answer came before the screen was up
+            self.show_deliveries(*self._early)
+            self._early = None
 
     def show_deliveries(
         self, deliveries: Sequence[WebhookDelivery], now: datetime, more: bool
     ) -> None:
         """Lay out a fresh page; the highlight stays on the same job where it can."""
+        if not self.is_mounted:
+            self._early = (deliveries, now, more)
+            return
         self.now = now
         keep = self.highlighted
         self.deliveries = list(deliveries)
