@@ -38,6 +38,9 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_CREDITS_EVERY   credit balance refresh, s (default 60)
   HEDRA_NOTIFY          which endings toast: watched (default), all, none
   HEDRA_BELL            ring the terminal bell with those toasts (default false)
+  HEDRA_NOTIFY_COMMAND  a command run when those jobs (or a watched batch) end; their
+                        facts in HEDRA_JOB_* variables, never the API key
+  HEDRA_NOTIFY_TIMEOUT  seconds before that command is killed (default 10)
   HEDRA_THEME           a Textual theme (default: the last one chosen)
   HEDRA_DOWNLOAD_DIR    where exports and downloads go (--download-dir; default: the
                         working directory)

@@ -12,6 +12,7 @@ import difflib
 import json
 import os
 import re
+import shlex
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -118,6 +119,14 @@ class Settings(BaseSettings):
         default=20, ge=1, le=100, description="jobs a group resubmit sends at most"
     )
     bell: bool = False
+    notify_command: str | None = Field(
+        default=None,
+        description="run when a job that toasts ends (or a watched batch): split like a shell "
+        "line, run without one; the job's facts in HEDRA_JOB_* variables",
+    )
+    notify_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="seconds before notify_command is killed"
+    )
     theme: str | None = None
     download_dir: str | None = None
     download_name: str = Field(
@@ -166,6 +175,18 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("notify_command", mode="before")
+    @classmethod
+    def _command_splits(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                shlex.split(value)
+            except ValueError as exc:  # an unclosed quote
+                raise ValueError(f"cannot split the command: {exc}") from None
+        return value
 
     @field_validator("filters")
     @classmethod

@@ -1,7 +1,7 @@
 """Regenerate screenshots/*.svg from the demo with a fixed seed and a frozen clock.
 
-uv run python scripts/screenshots.py                     # all of them
-uv run python scripts/screenshots.py resubmit-dialog     # only the ones named
+uv run python scripts/screenshots.py              # every shot
+uv run python scripts/screenshots.py NAME ...     # only these (e.g. webhooks-v3)
 """
 
 from __future__ import annotations
@@ -188,11 +188,7 @@ async def many_at_once(pilot: Any, sim: Any) -> None:
 
 
 async def main(only: list[str]) -> None:
-    OUT.mkdir(exist_ok=True)
-    if only:  # regenerate only the named shots
-        for name in only:
-            await SHOTS[name]()
-        return
+    OUT.mkdir(exist_ok=True)  # ``shoot`` skips the shots not named (ONLY)
     await shoot("monitor-120x40", (120, 40))
     await shoot("monitor-60x15", (60, 15))
     await shoot("monitor-80x24", (80, 24))
@@ -207,8 +203,21 @@ async def main(only: list[str]) -> None:
     await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
     await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
     await shoot("resubmit-dialog", (120, 40), resubmit_group)
+    await shoot("webhooks-v3", (120, 40), webhooks_view, api="v3")
     for shot in SHOTS.values():
         await shot()
+
+
+async def webhooks_view(pilot: Any, sim: Any) -> None:
+    """W: recent webhook deliveries, a failed one highlighted with its error below."""
+    app = pilot.app
+    await pilot.press("W")
+    while not getattr(app.screen, "loaded", False):
+        await pilot.pause(0.05)
+    view = app.screen
+    index = next(i for i, d in enumerate(view.deliveries) if d.failed)
+    view.query_one("#webhooks-list").highlighted = index
+    await pilot.pause(0.2)
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:

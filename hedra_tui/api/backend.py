@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from .core import APICore, ClientStats, Json
+from .errors import ConfigError
 from .models import AIModel, Generation, MalformedItem
 
 MAX_PAGE_SIZE = 100  # no backend is asked for more than this many jobs at once
@@ -38,6 +39,7 @@ class Capabilities:
     # a submit carries an idempotency key: sent again with the same key, it starts no second
     # job, so a submit whose answer was lost may be retried (v3); else it is sent once only
     idempotent_submit: bool = False
+    webhooks: bool = False  # recent webhook deliveries can be listed and redelivered (v3)
 
     @property
     def money(self) -> bool:
@@ -135,6 +137,49 @@ class Page:
     next: str | None = None
 
 
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One webhook delivery: the POST announcing a job's end to the URL it was submitted
+    with. Strings are as the server sent them (display them through ``sanitize.display``).
+
+    ``status``: PENDING, DELIVERING, DELIVERED or FAILED (or what the server sent);
+    ``error_code``/``error_message``: why the last attempt failed (its error envelope).
+    """
+
+    job_id: str
+    status: str
+    model: str = ""
+    event_type: str | None = None  # job.completed / job.failed; None until it fires
+    source: str = ""  # per_job or default: which URL setting made it
+    attempts: int = 0
+    redelivery_count: int = 0
+    last_response_status: int | None = None  # HTTP status of the last attempt
+    error_code: str | None = None
+    error_message: str | None = None
+    retryable: bool | None = None
+    webhook_url: str = ""
+    created_at: str | None = None
+    last_attempt_at: str | None = None
+    raw: Json = field(default=None, compare=False, hash=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.status.upper() == "FAILED"
+
+    @property
+    def in_flight(self) -> bool:
+        """A delivery being sent: a redelivery would be refused (409) until it finishes."""
+        return self.status.upper() in ("PENDING", "DELIVERING")
+
+
+@dataclass
+class DeliveryPage:
+    """One page of webhook deliveries, newest first; ``next``: the following page's cursor."""
+
+    items: list[WebhookDelivery]
+    next: str | None = None
+
+
 class Backend(ABC):
     """One Hedra API version, composed over one :class:`APICore`.
 
@@ -222,3 +267,15 @@ class Backend(ABC):
         ``idempotency_key`` is sent where the API takes one (``capabilities.idempotent_submit``):
         the same key again starts no second job. Refusals raise ``PaymentRequiredError``
         (402) or ``ValidationFailedError`` naming the fields."""
+
+    # -- webhooks (capabilities.webhooks) -------------------------------------------------
+
+    async def webhook_deliveries(
+        self, *, limit: int = 50, cursor: str | None = None
+    ) -> DeliveryPage:
+        """Recent webhook deliveries, newest first."""
+        raise ConfigError(f"the {self.name} API has no webhook deliveries (a v3 feature)")
+
+    async def redeliver_webhook(self, job_id: str) -> WebhookDelivery:
+        """Send a finished delivery again; the delivery as it stands after the request."""
+        raise ConfigError(f"the {self.name} API has no webhook deliveries (a v3 feature)")

@@ -532,6 +532,30 @@ class APICore:
             kind = display(response.headers.get("content-type", "no content-type"), max_len=60)
             raise PayloadError(f"the response from {endpoint} is not valid JSON ({kind})") from None
 
+    async def post_once(self, path: str, endpoint: str, body: Json = None) -> Json:
+        """One attempt at ``POST path`` with a JSON body, never retried (an action must not
+        happen twice because an answer was slow); the decoded JSON answer."""
+        self.count(endpoint)
+        self.sent += 1
+        number = self.sent
+        self._waiting[number] = time.monotonic()
+        try:
+            response = await self.http.post(path, json=body)
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(f"the request to {endpoint} timed out") from exc
+        except httpx.HTTPError as exc:
+            reason = display(str(exc), max_len=120) or type(exc).__name__
+            raise APIConnectionError(f"cannot reach the API ({reason})") from exc
+        finally:
+            del self._waiting[number]
+        if not response.is_success:
+            raise status_error(response)
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            kind = display(response.headers.get("content-type", "no content-type"), max_len=60)
+            raise PayloadError(f"the response from {endpoint} is not valid JSON ({kind})") from None
+
     @asynccontextmanager
     async def stream(
         self, path: str, endpoint: str, *, headers: Mapping[str, str], read_timeout: float

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import data, submit, v3
+from . import data, submit, v3, webhooks
 from .faults import FaultPlan
 from .ratelimit import RateLimiter, RateLimitSpec
 from .world import SimWorld
@@ -65,6 +65,8 @@ def endpoint_of(path: str, method: str = "GET") -> str:
         return f"{method} {endpoint_of(path)}"
     if path.startswith("/generations/") and path.endswith("/status"):
         return "/generations/{id}/status"
+    if path.startswith("/v3/webhooks/deliveries/"):
+        return "/v3/webhooks/deliveries/{job_id}/redeliver"
     if path.startswith("/v3/jobs/"):
         tail = path[len("/v3/jobs/") :].partition("/")[2]
         return "/v3/jobs/{id}" + (f"/{tail}" if tail else "")
@@ -295,6 +297,10 @@ def create_app(
         world.balance_override = None if value is None else float(value)
         return JSONResponse(world.credits())
 
+    async def sim_batch(request: Request) -> Response:
+        ids = world.add_batch(int((await request.json()).get("size", 4)))
+        return JSONResponse({"batch_id": world.by_id[ids[0]].batch_id, "ids": ids})
+
     async def sim_world(request: Request) -> Response:
         return JSONResponse(world.summary())
 
@@ -327,11 +333,13 @@ def create_app(
         Route("/_sim/advance", sim_advance, methods=["POST"]),
         Route("/_sim/generations", sim_inject, methods=["POST"]),
         Route("/_sim/inflight", sim_inflight, methods=["POST"]),
+        Route("/_sim/batches", sim_batch, methods=["POST"]),
         Route("/_sim/world", sim_world, methods=["GET"]),
         Route("/_sim/balance", sim_balance, methods=["POST"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
     ]
     routes += v3.routes(view)
+    routes += webhooks.routes(view)
     inner = Starlette(routes=routes)
     return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats, limiter=limiter)
 

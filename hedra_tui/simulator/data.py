@@ -265,7 +265,7 @@ def build_input(job: Any, rng: random.Random) -> dict[str, Any]:
             },
             "start_keyframe_id": make_uuid(rng),
             "audio_id": make_uuid(rng) if rng.random() < 0.5 else None,
-            "batch_size": 1,
+            "batch_size": getattr(job, "batch_size", 1),
         }
     if job.gen_type == "image":
         return {
@@ -274,7 +274,7 @@ def build_input(job: Any, rng: random.Random) -> dict[str, Any]:
             "ai_model_id": job.model_id,
             "aspect_ratio": rng.choice(ASPECTS),
             "resolution": rng.choice(("1K", "2K")),
-            "batch_size": 1,
+            "batch_size": getattr(job, "batch_size", 1),
             "enhance_prompt": False,
         }
     if job.gen_type == "text_to_speech":

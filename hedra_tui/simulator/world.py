@@ -20,6 +20,8 @@ from typing import Any
 from . import data
 
 HISTORY_DAYS = 45
+BATCH_SHARE = 0.08  # of the jobs arriving while the simulator runs: the first of a batch
+BATCH_SIZES = (2, 3, 4, 6, 8)
 CREDITS_START = 250_000
 
 
@@ -43,6 +45,7 @@ class SimJob:
     outcome: str  # "complete", "error" or (drift) an unknown status
     credit_cost: int
     batch_id: str | None = None
+    batch_size: int = 1  # the jobs of its batch (input.batch_size)
     drift_fields: dict[str, Any] | None = None
     override: dict[str, Any] | None = None
     stuck: bool = False  # never finishes (for stall tests)
@@ -101,6 +104,8 @@ class SimWorld:
         self.lock = threading.RLock()
         self._rng = random.Random(seed)
         self._arrival_rng = random.Random(seed * 7919 + 1)
+        # batches draw from their own sequence: the rest of the world stays as it was
+        self._batch_rng = random.Random(seed * 104729 + 3)
         self._counter = 0
         self.jobs: list[SimJob] = []  # oldest first
         self._created: list[float] = []  # parallel to jobs, for bisect
@@ -165,6 +170,44 @@ class SimWorld:
             job.batch_id = f"batch-{rng.getrandbits(40):010x}"
         return job
 
+    def _batch_of(self, first: SimJob, size: int, rng: random.Random) -> list[SimJob]:
+        """``first`` and ``size - 1`` more jobs started by the same request: one batch id,
+        the same prompt and model, each with its own id, timeline and outcome."""
+        batch_id = f"batch-{rng.getrandbits(40):010x}"
+        first.batch_id, first.batch_size = batch_id, size
+        jobs = [first]
+        for i in range(1, size):
+            job = SimJob(
+                id=data.make_uuid(rng),
+                seed=rng.getrandbits(32),
+                created=first.created - i * 0.001,  # never in the future
+                type=first.type,
+                gen_type=first.gen_type,
+                prompt=first.prompt,
+                model_id=first.model_id,
+                agent_thread_id=first.agent_thread_id,
+                queued_s=first.queued_s + rng.uniform(0, 4),
+                processing_s=first.processing_s * rng.uniform(0.7, 1.3),
+                finalizing_s=first.finalizing_s,
+                outcome="complete" if rng.random() < 0.85 else "error",
+                credit_cost=first.credit_cost,
+                batch_id=batch_id,
+                batch_size=size,
+            )
+            jobs.append(job)
+        return jobs
+
+    def add_batch(self, size: int) -> list[str]:
+        """Start a batch of ``size`` jobs now (for tests and the control endpoint)."""
+        with self.lock:
+            first = self._new_job(self.now(), self._batch_rng, history=False)
+            ids = []
+            for job in self._batch_of(first, max(size, 1), self._batch_rng):
+                self._append(job)
+                self._live.append(job)
+                ids.append(job.id)
+            return ids
+
     def _append(self, job: SimJob) -> None:
         index = bisect.bisect_right(self._created, job.created)
         self._created.insert(index, job.created)
@@ -206,8 +249,13 @@ class SimWorld:
         rng = self._arrival_rng
         while self._next_arrival <= now:
             job = self._new_job(self._next_arrival, rng, history=False)
-            self._append(job)
-            self._live.append(job)
+            batch = [job]
+            if self._batch_rng.random() < BATCH_SHARE and job.type in ("image", "video"):
+                size = self._batch_rng.choice(BATCH_SIZES)
+                batch = self._batch_of(job, size, self._batch_rng)
+            for member in batch:
+                self._append(member)
+                self._live.append(member)
             self._next_arrival += rng.expovariate(1 / self._arrival_gap)
 
     def add_inflight(self, count: int) -> list[str]:

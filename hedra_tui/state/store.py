@@ -124,6 +124,7 @@ class Row:
     confirmed_at: datetime  # the API last told us this job's progress (moved or not)
     finished_at: datetime | None = None
     missing_polls: int = 0
+    batch_id: str | None = None  # raw v2 batch_generation_id: jobs started together
 
     @property
     def raw(self) -> Any:
@@ -222,6 +223,9 @@ class Store:
     models: dict[str, str] = field(default_factory=dict)
     malformed: list[MalformedItem] = field(default_factory=list)
     watched: set[str] = field(default_factory=set)
+    # batches followed as one (``w`` on a job of a batch): told once, when all have ended
+    watched_batches: set[str] = field(default_factory=set)
+    batches: dict[str, set[str]] = field(default_factory=dict)  # batch id -> loaded job ids
     exhausted: bool = False  # the whole history is loaded
     version: int = 0  # moves when the order (membership) changes
     _counts: Counter[str] = field(default_factory=Counter)
@@ -259,6 +263,7 @@ class Store:
         self.endings.clear()
         self.malformed.clear()
         self.fresh.clear()
+        self.batches.clear()
         self.exhausted = False
         self.version += 1
 
@@ -274,6 +279,7 @@ class Store:
             return 0
         for row in gone:
             self._count(row, -1)
+            self._index_batch(row, None)
         if len(gone) > len(self.order) // 8:
             # many at once: rebuild the order in one pass instead of one delete each
             pairs = [(k, i) for k, i in zip(self._keys, self.order, strict=True) if i in self.rows]
@@ -353,6 +359,7 @@ class Store:
             progress_changed_at=changed_at,
             confirmed_at=confirmed_at,
             finished_at=finished_at,
+            batch_id=_i(gen.batch_generation_id or None),
         )
 
     def upsert(
@@ -377,6 +384,7 @@ class Store:
             row = self._make_row(gen, blob, now, old, confirms)
             self._count(old, -1)
             self._count(row, +1)
+            self._index_batch(old, row)
             if old is not None and _sort_key(old) != _sort_key(row):
                 self._remove_order(old)
                 old = None
@@ -443,6 +451,16 @@ class Store:
                 self.fresh[gen.id] = gen
                 self.dirty.add(gen.id)
         return changed
+
+    def _index_batch(self, old: Row | None, new: Row | None) -> None:
+        if old is not None and old.batch_id and (new is None or new.batch_id != old.batch_id):
+            members = self.batches.get(old.batch_id)
+            if members is not None:
+                members.discard(old.id)
+                if not members:
+                    del self.batches[old.batch_id]
+        if new is not None and new.batch_id:
+            self.batches.setdefault(new.batch_id, set()).add(new.id)
 
     def _count(self, row: Row | None, delta: int) -> None:
         if row is None:

@@ -482,6 +482,15 @@ COMMANDS: tuple[Command, ...] = (
         footer=6,
         title="Show / hide the in-flight panel",
     ),
+    Command(
+        "app.webhooks",
+        "W",
+        "webhooks",
+        "Webhooks",
+        "v3: recent webhook deliveries, failed ones marked; enter redelivers one (asks first)",
+        APP,
+        title="Webhook deliveries",
+    ),
     Command("app.help", "question_mark", "help", "Help", "this help", APP, footer=2),
     Command("app.quit", "q", "quit", "Quit", "quit", APP, footer=1),
 )

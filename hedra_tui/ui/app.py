@@ -29,11 +29,12 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
 
-from ..api.backend import Backend
-from ..api.errors import HedraError
+from ..api.backend import Backend, WebhookDelivery
+from ..api.errors import APIStatusError, HedraError
 from ..api.models import Generation
 from ..api.sanitize import display
 from ..state.activity import activity
+from ..state.batches import batch_progress, watched_progress
 from ..state.budget import Budget
 from ..state.derive import format_age
 from ..state.downloads import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DownloadQueue
@@ -42,6 +43,7 @@ from ..state.header import Ledger, header_facts
 from ..state.history import HistoryDB
 from ..state.marks import Marks, Targets, targets
 from ..state.naming import DEFAULT_TEMPLATE
+from ..state.notify_command import NotifyRunner, batch_event, job_event
 from ..state.poller import Poller
 from ..state.reports import CycleReport, LiveChanges
 from ..state.resubmit import DEFAULT_CAP, Item, Phase, Plan, plan_for, prepare, send
@@ -66,6 +68,7 @@ from .widgets.status import (
     FitLine,
     activity_line,
     banner_line,
+    batch_piece,
     budget_piece,
     count_pieces,
     money_piece,
@@ -78,6 +81,7 @@ if TYPE_CHECKING:
     from ..state.head_start import HeadStart
     from .asset_actions import AssetActions  # imported when first used
     from .screens.resubmit import ResubmitScreen  # imported when first used
+    from .screens.webhooks import WebhooksScreen
 
 WIDE = 150
 SHORT = 30
@@ -124,6 +128,9 @@ class HedraApp(App[int]):
         max_streams: int = 4,
         notify: str = "watched",
         bell: bool = False,
+        notify_command: str | None = None,
+        notify_timeout: float = 10.0,
+        secrets: Sequence[str] = (),
         theme: str | None = None,
         on_theme: Callable[[str], None] | None = None,
         keymap: dict[str, str] | None = None,
@@ -153,6 +160,17 @@ class HedraApp(App[int]):
         self.view = View(self.store)
         self.notify_mode = notify
         self.ring_bell = bell
+        # the command run for each ending that toasts; the key is kept out of its environment
+        self.notifier = (
+            NotifyRunner(
+                notify_command,
+                timeout=notify_timeout,
+                secrets=secrets,
+                on_problem=lambda message: self.toast(message, severity="warning"),
+            )
+            if notify_command
+            else None
+        )
         self.unseen = 0  # jobs that ended since the user last pressed a key
         self._on_theme = on_theme
         self.columns = tuple(k for k in (columns or DEFAULT_COLUMNS) if k in BY_KEY)
@@ -296,6 +314,8 @@ class HedraApp(App[int]):
             self.call_after_refresh(self._after_first_frame)
 
     async def on_unmount(self) -> None:
+        if self.notifier is not None:
+            await self.notifier.aclose()
         await self.poller.close()
         await self.backend.aclose()
 
@@ -433,21 +453,47 @@ class HedraApp(App[int]):
             self._sync_filter_bar()  # the count follows new data
 
     def _announce(self, finished: set[str]) -> None:
-        """Toast (and ring) for watched jobs that ended, or every job with notify = all."""
-        if not finished or self.notify_mode == "none":
+        """Toast (ring, run ``notify_command``) for watched jobs that ended, or every job
+        with notify = all; a watched batch is told once, when all its jobs have ended."""
+        if self.notify_mode == "none":
             return
+        store = self.store
         self.unseen += len(finished)
         for gen_id in sorted(finished):
-            if self.notify_mode != "all" and gen_id not in self.store.watched:
+            row = store.rows.get(gen_id)
+            if row is None:
                 continue
-            row = self.store.rows[gen_id]
+            if gen_id not in store.watched and row.batch_id in store.watched_batches:
+                continue  # told with its batch
+            if self.notify_mode != "all" and gen_id not in store.watched:
+                continue
             what = row.prompt_text[:50] or row.id_text[:8]
             if row.status == "complete":
-                self.toast(f"✓ completed: {what}")
+                summary = f"✓ completed: {what}"
+                self.toast(summary)
             else:
-                self.toast(f"✗ {row.error_text or row.status_text}: {what}", severity="error")
-            if self.ring_bell:
-                self.bell()
+                summary = f"✗ {row.error_text or row.status_text}: {what}"
+                self.toast(summary, severity="error")
+            self._tell_outside(
+                job_event(row, model=store.model_label(row), api=self.backend.name, summary=summary)
+            )
+        for batch_id in sorted(store.watched_batches):
+            batch = batch_progress(store, batch_id)
+            if not batch.done:
+                continue
+            store.watched_batches.discard(batch_id)
+            failed = f", ✗ {batch.failed} failed" if batch.failed else ""
+            other = f", {batch.other} ended otherwise" if batch.other else ""
+            summary = f"▦ batch of {batch.total} done: ✓ {batch.complete} completed{failed}{other}"
+            self.toast(summary, severity="error" if batch.failed else "information")
+            self._tell_outside(batch_event(batch, api=self.backend.name, summary=summary))
+
+    def _tell_outside(self, event: dict[str, str]) -> None:
+        """The bell, if enabled, and ``notify_command``, if set, for one ending."""
+        if self.ring_bell:
+            self.bell()
+        if self.notifier is not None:
+            self.notifier.submit(event)
 
     def on_key(self) -> None:
         if self.unseen:
@@ -467,13 +513,46 @@ class HedraApp(App[int]):
         return len(journal.ended.completed), len(journal.ended.failed)
 
     def action_watch(self) -> None:
+        """Watch / unwatch the job; on a job of a batch, offer the whole batch."""
         chosen = self.targets()
         if chosen.source in ("marked", "filtered"):
             self._watch_many(chosen)
             return
+        from .screens.choice import Answer, ChoiceScreen
+
         gen_id = self.list_view.cursor_id
-        if gen_id is None:
+        row = self.store.get(gen_id or "")
+        if gen_id is None or row is None:
             return
+        batch = batch_progress(self.store, row.batch_id) if row.batch_id else None
+        if batch is None or batch.total < 2:
+            self._toggle_watch(gen_id)
+            return
+        watching = batch.batch_id in self.store.watched_batches
+        job_words = "stop watching this job" if gen_id in self.store.watched else "this job only"
+        left = batch.total - batch.ended
+        if watching:
+            batch_words = f"stop watching the batch of {batch.total}"
+        elif left:
+            batch_words = f"the whole batch of {batch.total} ({left} still running)"
+        else:
+            batch_words = f"the whole batch of {batch.total} (every job has ended)"
+        question = (
+            f"This job is one of a batch of {batch.total} "
+            f"({batch.ended} ended: ✓ {batch.complete}, ✗ {batch.failed}).\n"
+            "Watching the batch tells you once, when all of its jobs have ended."
+        )
+        answers = [Answer("j", "j", job_words, "job"), Answer("b", "b", batch_words, "batch")]
+
+        def picked(choice: str | None) -> None:
+            if choice == "job":
+                self._toggle_watch(gen_id)
+            elif choice == "batch":
+                self._toggle_batch(batch.batch_id)
+
+        self.push_screen(ChoiceScreen("Watch", question, answers), picked)
+
+    def _toggle_watch(self, gen_id: str) -> None:
         watched = self.store.watched
         if gen_id in watched:
             watched.discard(gen_id)
@@ -554,6 +633,24 @@ class HedraApp(App[int]):
         stopped = self.downloads.cancel()
         self.toast(f"Cancelling {stopped:,} downloads")
 
+    def _toggle_batch(self, batch_id: str) -> None:
+        batches = self.store.watched_batches
+        batch = batch_progress(self.store, batch_id)
+        if batch_id in batches:
+            batches.discard(batch_id)
+            self.toast("No longer watching the batch")
+        elif batch.done:
+            self.toast(
+                f"Every job of this batch has ended: ✓ {batch.complete} completed, "
+                f"✗ {batch.failed} failed"
+            )
+        else:
+            batches.add(batch_id)
+            self.toast(
+                f"Watching the batch of {batch.total}: you will be told once, when all have ended"
+            )
+        self._update_header()
+
     def _update_list_title(self) -> None:
         total = len(self.store)
         more = "" if self.store.exhausted else "+"
@@ -604,6 +701,9 @@ class HedraApp(App[int]):
             unseen=self.unseen,
             since=self._since_last_run(),
         )
+        batches = batch_piece(watched_progress(self.store), palette)
+        if batches is not None:
+            counts.append(batches)
         money = money_piece(facts.money, palette)
         budget = budget_piece(facts.usage, palette)
         key = (state, tuple(counts), money, budget)
@@ -1022,6 +1122,62 @@ class HedraApp(App[int]):
         if others:
             words += f"; {others:,} not (the dialog says why)"
         self.toast(words)
+
+    # -- webhooks (v3) -------------------------------------------------------------------
+
+    def action_webhooks(self) -> None:
+        if not self.caps.webhooks:
+            self.toast(
+                f"Webhook deliveries are a v3 feature: this monitor talks to the "
+                f"{self.backend.name} API (start it with --api v3 and a v3 key)"
+            )
+            return
+        from .screens.webhooks import WebhooksScreen
+
+        if isinstance(self.screen, WebhooksScreen):
+            return
+        screen = WebhooksScreen(self.palette, self.clock())
+        self.push_screen(screen)
+        self.load_webhooks(screen)
+
+    @work(exclusive=True, exit_on_error=False, group="webhooks", name="webhooks")
+    async def load_webhooks(self, screen: WebhooksScreen) -> None:
+        try:
+            page = await self.backend.webhook_deliveries(limit=50)
+        except HedraError as exc:
+            if screen.is_attached:
+                screen.show_problem(f"Cannot read the webhook deliveries: {exc.message}")
+            return
+        if screen.is_attached:
+            screen.show_deliveries(page.items, self.clock(), more=page.next is not None)
+
+    def on_webhooks_screen_reload(self, message: WebhooksScreen.Reload) -> None:
+        self.load_webhooks(message.screen)
+
+    def on_webhooks_screen_redeliver(self, message: WebhooksScreen.Redeliver) -> None:
+        self.redeliver_webhook(message.screen, message.delivery)
+
+    @work(exclusive=True, exit_on_error=False, group="redeliver", name="redeliver")
+    async def redeliver_webhook(self, screen: WebhooksScreen, delivery: WebhookDelivery) -> None:
+        job = display(delivery.job_id, max_len=60)
+        try:
+            after = await self.backend.redeliver_webhook(delivery.job_id)
+        except APIStatusError as exc:
+            if exc.status_code == 409:
+                why = "a delivery for it is still being sent; try again once it has finished"
+            elif exc.status_code == 404:
+                why = "the API has no delivery for this job (any more)"
+            else:
+                why = exc.message
+            self.toast(f"Not redelivered ({job}): {why}", severity="error")
+            return
+        except HedraError as exc:
+            self.toast(f"Not redelivered ({job}): {exc.message}", severity="error")
+            return
+        status = display(after.status.lower(), max_len=20)
+        self.toast(f"Redelivery requested for {job}: now {status}")
+        if screen.is_attached:
+            self.load_webhooks(screen)
 
     def action_toggle_status(self, status: str) -> None:
         self.view.toggle_status(status)

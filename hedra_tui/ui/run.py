@@ -101,6 +101,13 @@ def run_app(args: argparse.Namespace) -> int:
             filters=filters,
             notify=conn.settings.notify,
             bell=conn.settings.bell,
+            notify_command=conn.settings.notify_command,
+            notify_timeout=conn.settings.notify_timeout,
+            # kept out of notify_command's environment (with --demo, the real key too)
+            secrets=(
+                conn.api_key,
+                *([conn.settings.api_key.get_secret_value()] if conn.settings.api_key else []),
+            ),
             theme=theme,
             on_theme=lambda name: remember("theme", name),
             keymap=conn.settings.keymap,

@@ -536,6 +536,8 @@ def test_list_with_every_real_setting_in_the_environment_warns_about_nothing(sim
         "notify": "all",
         "resubmit_max": "5",
         "bell": "true",
+        "notify_command": "notify-send hedra-tui",
+        "notify_timeout": "5",
         "theme": "nord",
         "download_dir": str(tmp_path),
         "download_name": "{id}.{ext}",

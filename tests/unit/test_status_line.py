@@ -198,3 +198,24 @@ def test_a_zero_count_once_dropped_does_not_come_back_narrower():
         line = status_line(width, state=state, counts=pieces, money=money).plain
         if "final" not in line:
             assert "◉" not in line, (width, line)
+
+
+def test_a_watched_batch_is_counted_whole_at_every_width():
+    from hedra_tui.state.batches import BatchProgress
+    from hedra_tui.ui.widgets.status import batch_piece
+
+    batch = batch_piece([BatchProgress("b1", total=12, complete=5, failed=2, other=0)], PALETTE)
+    assert batch is not None
+    state = state_piece(Health(state=ConnState.LIVE, last_ok=NOW), False, PALETTE)
+    counts = count_pieces(counts=COUNTS, stalled=0, palette=PALETTE, unseen=3)
+    money = money_piece(Money(credits=250_000, api="v2"), PALETTE)
+    seen = set()
+    for width in (60, 80, 100, 120, 160, 200):
+        line = status_line(width, state=state, counts=[*counts, batch], money=money).plain
+        assert len(line) <= width
+        found = re.search(r"▦ ?batch 7/12( ✓5 ✗2)?|▦7/12", line)
+        assert found, (width, line)
+        seen.add(found.group(0))
+    assert seen == {"▦7/12", "▦ batch 7/12", "▦ batch 7/12 ✓5 ✗2"}
+    two = batch_piece([BatchProgress("a", 8, 6, 0, 0), BatchProgress("b", 12, 1, 2, 0)], PALETTE)
+    assert two is not None and two.forms[0].plain == "▦ 2 batches 9/20 ✓7 ✗2"

@@ -26,10 +26,12 @@ from ..backend import (
     Backend,
     Balance,
     Capabilities,
+    DeliveryPage,
     ListFilters,
     Page,
     Price,
     Resubmission,
+    WebhookDelivery,
 )
 from ..core import APICore, Json
 from ..errors import APIConnectionError, APITimeoutError, ConfigError, NotFoundError, PayloadError
@@ -38,6 +40,7 @@ from ..sanitize import display
 from ..sse import SSEEvent, SSEParser
 from . import resubmit
 from .models import Job, LogLine, generation_from_v3, remember_modalities
+from .webhooks import delivery_page, one_delivery
 
 DEFAULT_V3_BASE_URL = "https://api.hedra.com/v3"
 V3_PAGE_SIZE = MAX_PAGE_SIZE
@@ -78,6 +81,7 @@ class V3Client(Backend):
         currency="USD",
         resubmit="prompt",
         idempotent_submit=True,
+        webhooks=True,
     )
 
     def __init__(
@@ -181,6 +185,23 @@ class V3Client(Backend):
             )
         remember_modalities(modalities)
         return out
+
+    async def webhook_deliveries(
+        self, *, limit: int = 50, cursor: str | None = None
+    ) -> DeliveryPage:
+        """``GET /webhooks/deliveries``: one page, newest first."""
+        params = {"limit": max(1, min(limit, MAX_PAGE_SIZE)), "cursor": cursor}
+        payload = await self.core.get_json("/webhooks/deliveries", "/webhooks/deliveries", params)
+        return delivery_page(payload)
+
+    async def redeliver_webhook(self, job_id: str) -> WebhookDelivery:
+        """``POST /webhooks/deliveries/{job_id}/redeliver``, once (never retried: a second
+        request while the first is in flight is refused with 409)."""
+        payload = await self.core.post_once(
+            f"/webhooks/deliveries/{_quote(job_id)}/redeliver",
+            "/webhooks/deliveries/{job_id}/redeliver",
+        )
+        return one_delivery(payload)
 
     # -- the Backend interface --------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from ...api.models import IN_FLIGHT_STATUSES, GenerationStatus
 from ...state.activity import Activity, sparkline
+from ...state.batches import BatchProgress
 from ...state.budget import Usage
 from ...state.header import Money, Spent
 from ...state.health import (
@@ -284,6 +285,29 @@ def count_pieces(
             )
         )
     return pieces
+
+
+def batch_piece(batches: list[BatchProgress], palette: Palette) -> Piece | None:
+    """Watched batches: ``▦ batch 7/12 ✓5 ✗2`` (ended of all, completed, failed); several
+    add up (``▦ 2 batches 9/20 ✓7 ✗2``). Shortens to ``▦ batch 7/12``, then ``▦7/12``."""
+    if not batches:
+        return None
+    ended = sum(b.ended for b in batches)
+    total = sum(b.total for b in batches)
+    ok = sum(b.complete for b in batches)
+    bad = sum(b.failed for b in batches)
+    word = "batch" if len(batches) == 1 else f"{len(batches)} batches"
+    style = palette.header
+    done = palette.for_status(GenerationStatus.COMPLETE)
+    failed = palette.for_status(GenerationStatus.ERROR)
+    full = _pair((f"▦ {word} {ended}/{total}", style), (f" ✓{ok}", done))
+    if bad:
+        full.append(f" ✗{bad}", style=failed)
+    return Piece(
+        (full, _t(f"▦ {word} {ended}/{total}", style), _t(f"▦{ended}/{total}", style)),
+        (WORDS_SHORT, ICONS_SOME),
+        keep=6,
+    )
 
 
 def money_piece(money: Money | None, palette: Palette) -> Piece | None:

@@ -1,0 +1,81 @@
+"""The webhook deliveries view (W, v3): failed ones marked in words, redelivery after asking;
+on v2, W says webhooks are a v3 feature."""
+
+from __future__ import annotations
+
+from hedra_tui.ui.screens.choice import ChoiceScreen
+from hedra_tui.ui.screens.webhooks import WebhooksScreen
+
+from ..integration.helpers import stats
+from .conftest import screen_lines, wait_for
+
+REDELIVER = "/v3/webhooks/deliveries/{job_id}/redeliver"
+
+
+def _toasts(app) -> list[str]:
+    """Every notification shown so far (over a dialog too)."""
+    return [n.message for n in app._notifications]
+
+
+async def test_the_view_marks_failed_deliveries_and_redelivers_after_asking(make_v3_app):
+    app, sim, _ = make_v3_app(count=300, inflight=4, seed=4)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("W")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebhooksScreen))
+        view = app.screen
+        await wait_for(pilot, lambda: view.loaded)
+        lines = screen_lines(app)
+        failed_rows = [x for x in lines if "✗ FAILED" in x]
+        assert failed_rows, "failed deliveries say so in a word, not only in color"
+        assert any("✓ delivered" in x for x in lines)
+        assert any("Webhook deliveries" in x and "failed" in x for x in lines)  # the title
+
+        index = next(i for i, d in enumerate(view.deliveries) if d.failed)
+        target = view.deliveries[index]
+        view.query_one("#webhooks-list").highlighted = index
+        await pilot.pause()
+        assert any(target.webhook_url in x for x in screen_lines(app))  # the detail under it
+
+        # enter asks; n sends nothing
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        assert any("Send the webhook" in x for x in screen_lines(app))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is view)
+        await pilot.pause(0.2)
+        assert stats(sim)["requests"].get(REDELIVER, 0) == 0
+
+        # enter, y: sent once; the list shows the delivery pending again
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("Redelivery requested" in t for t in _toasts(app)))
+        await wait_for(
+            pilot,
+            lambda: any(
+                d.job_id == target.job_id and d.status == "PENDING" for d in view.deliveries
+            ),
+        )
+        assert stats(sim)["requests"][REDELIVER] == 1
+        assert view.highlighted is not None and view.highlighted.job_id == target.job_id
+        row = next(x for x in screen_lines(app) if target.job_id in x)
+        assert "◌ pending" in row and "↻1" in row
+
+        # a pending delivery is not offered again
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.screen is view
+        assert stats(sim)["requests"][REDELIVER] == 1
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, WebhooksScreen))
+        assert app.is_running
+
+
+async def test_w_on_v2_says_webhooks_are_a_v3_feature(make_app):
+    app, _, _ = make_app(count=50, inflight=2)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("W")
+        await wait_for(pilot, lambda: any("v3 feature" in t for t in _toasts(app)))
+        assert not isinstance(app.screen, WebhooksScreen)
