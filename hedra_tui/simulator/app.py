@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import data, v3
+from . import data, pictures, v3
 from .faults import FaultPlan
 from .world import SimWorld
 
@@ -35,11 +35,14 @@ class Stats:
         self.requests: Counter[str] = Counter()
         self.ids_requested = 0
         self.log: deque[dict[str, Any]] = deque(maxlen=200)
+        # asset requests (not API calls: no key, no faults), by path and query
+        self.assets: Counter[str] = Counter()
 
     def reset(self) -> None:
         self.requests.clear()
         self.ids_requested = 0
         self.log.clear()
+        self.assets.clear()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,7 @@ class Stats:
             "ids_requested": self.ids_requested,
             "total": sum(self.requests.values()),
             "log": list(self.log),
+            "assets": dict(self.assets),
         }
 
 
@@ -158,8 +162,10 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         return JSONResponse({"fault": fault.__dict__})
 
     async def sim_latency(request: Request) -> Response:
-        faults.latency = float((await request.json()).get("seconds", 0))
-        return JSONResponse({"latency": faults.latency})
+        body = await request.json()
+        faults.latency = float(body.get("seconds", 0))
+        faults.asset_latency = float(body.get("assets", faults.asset_latency))
+        return JSONResponse({"latency": faults.latency, "assets": faults.asset_latency})
 
     view = v3.V3View(world)
 
@@ -184,9 +190,18 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         return JSONResponse(world.summary())
 
     async def sim_asset(request: Request) -> Response:
-        """An asset's bytes; ``?encoding=gzip`` serves them gzip-encoded (Content-Encoding,
+        """An asset's bytes: a PNG for an image output and for a video's poster or thumbnail
+        (``?poster=1``, ``?thumb=1``), made on request; other assets (and unknown ids) are
+        opaque bytes. ``?encoding=gzip`` serves them gzip-encoded (Content-Encoding,
         Content-Length of the encoded bytes) to a client that accepts gzip, as CDNs do."""
         gen_id = request.path_params["gen_id"]
+        query = request.url.query
+        stats.assets[f"/_sim/assets/{gen_id}" + (f"?{query}" if query else "")] += 1
+        if faults.asset_latency:
+            await asyncio.sleep(faults.asset_latency)
+        picture = _picture_of(world, gen_id, request.query_params)
+        if picture is not None:
+            return Response(picture, media_type="image/png")
         seed = hashlib.sha256(gen_id.encode()).digest()
         body = (seed * (ASSET_BYTES // len(seed) + 1))[:ASSET_BYTES]
         accepts = request.headers.get("accept-encoding", "").lower()
@@ -197,6 +212,11 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
                 headers={"Content-Encoding": "gzip"},
             )
         return Response(body, media_type="application/octet-stream")
+
+    async def sim_broken_image(request: Request) -> Response:
+        """Says it is a PNG, is not one: the monitor must say so in a line, not crash."""
+        stats.assets["/_sim/broken-image"] += 1
+        return Response(b"\x89PNG\r\n\x1a\n" + b"not really" * 20, media_type="image/png")
 
     routes = [
         Route("/generations", list_generations),
@@ -212,10 +232,25 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
         Route("/_sim/inflight", sim_inflight, methods=["POST"]),
         Route("/_sim/world", sim_world, methods=["GET"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
+        Route("/_sim/broken-image", sim_broken_image, methods=["GET"]),
     ]
     routes += v3.routes(view)
     inner = Starlette(routes=routes)
     return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats)
+
+
+def _picture_of(world: SimWorld, gen_id: str, query: Any) -> bytes | None:
+    """The PNG an asset URL stands for, or None when it is not a picture."""
+    with world.lock:
+        job = world.by_id.get(gen_id)
+        if job is None or job.type not in ("image", "video"):
+            return None
+        asset = (world.payload(job).get("asset") or {}).get("asset") or {}
+    thumb = "poster" in query or "thumb" in query
+    if job.type == "video" and not thumb:
+        return None  # the video itself: opaque bytes
+    seed = f"{gen_id}:{'thumb' if thumb else 'image'}"
+    return pictures.picture(seed, asset.get("width"), asset.get("height"))
 
 
 _V3_CODES = {401: "UNAUTHORIZED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
