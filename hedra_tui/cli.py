@@ -39,6 +39,8 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_THEME           a Textual theme (default: the last one chosen)
   HEDRA_DOWNLOAD_DIR    where exports and downloads go (default: the working directory)
   HEDRA_MAX_STREAMS     v3: jobs followed live at once (default 4)
+  HEDRA_PREVIEW         pictures in the detail pane (default true; P toggles)
+  HEDRA_PREVIEW_MAX_MB  a picture larger than this is not loaded (default 8)
   HEDRA_FILTERS, HEDRA_KEYMAP, HEDRA_COLUMNS
                         JSON; usually set in the config file as [filters], [keymap], columns
   HEDRA_TUI_CONFIG      the config file (`hedra-tui config path` prints it)

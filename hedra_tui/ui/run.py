@@ -55,6 +55,8 @@ def run_app(args: argparse.Namespace) -> int:
             on_columns=lambda cols: str(save_setting("columns", list(cols))),
             export_dir=conn.settings.download_dir,
             max_streams=conn.settings.max_streams,
+            preview=conn.settings.preview,
+            preview_max_bytes=int(conn.settings.preview_max_mb * 1_000_000),
             warnings=[*conn.warnings, *extra],
             loading=(
                 f"starting the demo simulator ({args.count:,} generations)…"
