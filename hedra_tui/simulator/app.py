@@ -7,13 +7,13 @@ import gzip
 import hashlib
 import json
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -191,7 +191,8 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
 
     async def sim_asset(request: Request) -> Response:
         """An asset's bytes: a PNG for an image output and for a video's poster or thumbnail
-        (``?poster=1``, ``?thumb=1``), made on request; other assets (and unknown ids) are
+        (``?poster=1``, ``?thumb=1``; ``?chunked=1`` without a Content-Length), made on
+        request; other assets (and unknown ids) are
         opaque bytes. ``?encoding=gzip`` serves them gzip-encoded (Content-Encoding,
         Content-Length of the encoded bytes) to a client that accepts gzip, as CDNs do."""
         gen_id = request.path_params["gen_id"]
@@ -201,6 +202,13 @@ def create_app(world: SimWorld, api_key: str, faults: FaultPlan, stats: Stats) -
             await asyncio.sleep(faults.asset_latency)
         picture = _picture_of(world, gen_id, request.query_params)
         if picture is not None:
+            if "chunked" in request.query_params:  # no Content-Length: read until it ends
+
+                async def pieces() -> AsyncIterator[bytes]:
+                    for start in range(0, len(picture), 256):
+                        yield picture[start : start + 256]
+
+                return StreamingResponse(pieces(), media_type="image/png")
             return Response(picture, media_type="image/png")
         seed = hashlib.sha256(gen_id.encode()).digest()
         body = (seed * (ASSET_BYTES // len(seed) + 1))[:ASSET_BYTES]
