@@ -40,6 +40,8 @@ def is_fetchable(url: str | None) -> bool:
 
 
 def _megabytes(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
     return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n / 1000:.0f} KB"
 
 
