@@ -163,8 +163,10 @@ class DetailPane(Vertical):
     """
 
     # the picture's room: at the pane's right, the whole height, this share of the width
+    # share of the width, leaving the text at least TEXT_MIN columns (an id, whole)
     PICTURE_SHARE = 0.4
     PICTURE_SHARE_ZOOMED = 0.5
+    TEXT_MIN = 44
 
     def __init__(
         self,
@@ -218,7 +220,7 @@ class DetailPane(Vertical):
         """Columns and rows the picture may take at the pane's size now."""
         region = self.content_region
         share = self.PICTURE_SHARE_ZOOMED if self.zoomed else self.PICTURE_SHARE
-        cols = int(region.width * share) - 2  # the picture's padding
+        cols = min(int(region.width * share), region.width - self.TEXT_MIN) - 2  # its padding
         rows = region.height - 1  # under its caption
         return max(cols, 0), max(rows, 0)
 
