@@ -1,12 +1,14 @@
 """Regenerate screenshots/*.svg from the demo with a fixed seed and a frozen clock.
 
-uv run python scripts/screenshots.py
+uv run python scripts/screenshots.py            # all of them
+uv run python scripts/screenshots.py NAME ...   # only these (e.g. detail-picture)
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -107,20 +109,13 @@ async def show_help(pilot: Any, sim: Any) -> None:
     await pilot.press("question_mark")
 
 
-async def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    await shoot("monitor-120x40", (120, 40))
-    await shoot("monitor-60x15", (60, 15))
-    await shoot("monitor-80x24", (80, 24))
-    await shoot("monitor-100x30", (100, 30))
-    await shoot("monitor-160x45", (160, 45))
-    await shoot("detail-error-tree", (120, 40), inspect)
-    await shoot("api-down-banner", (120, 40), failing)
-    await shoot("filter-errors-by-credits", (120, 40), filtered)
-    await shoot("errors-view", (120, 40), errors_view)
-    await shoot("help", (100, 44), show_help)
-    await shoot("monitor-v3-120x40", (120, 40), v3_detail, api="v3")
-    await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
+async def picture(pilot: Any, sim: Any) -> None:
+    """A finished image: its picture beside the summary, in half-blocks."""
+    app = pilot.app
+    row = next(r for r in app.store if r.status == "complete" and r.type_text == "image")
+    app.list_view.select_id(row.id)
+    while app.query_one("Picture").blocks is None:  # type: ignore[attr-defined]
+        await pilot.pause(0.05)
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:
@@ -134,6 +129,34 @@ async def v3_zoomed(pilot: Any, sim: Any) -> None:
     app.list_view.select_id(row.id)
     await pilot.pause(0.2)
     await pilot.press("tab", "z")
+
+
+SHOTS: list[tuple[str, tuple[int, int], Any, dict[str, Any]]] = [
+    ("monitor-120x40", (120, 40), None, {}),
+    ("monitor-60x15", (60, 15), None, {}),
+    ("monitor-80x24", (80, 24), None, {}),
+    ("monitor-100x30", (100, 30), None, {}),
+    ("monitor-160x45", (160, 45), None, {}),
+    ("detail-error-tree", (120, 40), inspect, {}),
+    ("api-down-banner", (120, 40), failing, {}),
+    ("filter-errors-by-credits", (120, 40), filtered, {}),
+    ("errors-view", (120, 40), errors_view, {}),
+    ("help", (100, 44), show_help, {}),
+    ("monitor-v3-120x40", (120, 40), v3_detail, {"api": "v3"}),
+    ("zoomed-v3-job", (120, 40), v3_zoomed, {"api": "v3"}),
+    ("detail-picture", (120, 40), picture, {}),
+]
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    wanted = set(sys.argv[1:])
+    unknown = wanted - {name for name, *_ in SHOTS}
+    if unknown:
+        raise SystemExit(f"no such screenshot: {', '.join(sorted(unknown))}")
+    for name, size, steps, kwargs in SHOTS:
+        if not wanted or name in wanted:
+            await shoot(name, size, steps, **kwargs)
 
 
 if __name__ == "__main__":

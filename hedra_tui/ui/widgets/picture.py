@@ -96,7 +96,8 @@ class Picture(Widget):
         if y == 0:
             lines = self._caption.wrap(self.app.console, max(width, 1), no_wrap=True)
             segments = list(lines[0].render(self.app.console)) if lines else []
-            return Strip(segments).crop_extend(0, width, self.rich_style)
+            base = self.rich_style  # the pane's colors under the caption's own
+            return Strip(segments).apply_style(base).crop_extend(0, width, base)
         if 0 < y <= len(self._strips):
             return self._strips[y - 1].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)
