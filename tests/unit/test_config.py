@@ -278,3 +278,16 @@ def test_hedra_timeout_secs_in_dotenv_is_named_and_a_bad_one_says_where(isolated
     monkeypatch.setenv("HEDRA_TIMEOUT_SECS", "0")
     with pytest.raises(ConfigError, match=r"bad setting timeout \(env HEDRA_TIMEOUT_SECS\)"):
         load_settings()
+
+
+def test_preview_is_on_by_default_off_from_the_file_or_the_environment(isolated, monkeypatch):
+    s = load_settings()
+    assert (s.preview, s.preview_max_mb) == (True, 8.0)
+    (isolated / "config.toml").write_text("preview = false\npreview_max_mb = 2.5\n")
+    s = load_settings()
+    assert (s.preview, s.preview_max_mb) == (False, 2.5)
+    monkeypatch.setenv("HEDRA_PREVIEW", "true")
+    assert load_settings().preview is True
+    (isolated / "config.toml").write_text("preview_max_mb = 0\n")
+    with pytest.raises(ConfigError, match="preview_max_mb"):
+        load_settings()
