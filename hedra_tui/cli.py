@@ -56,6 +56,8 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_HISTORY         keep a local history of the jobs seen (default true; --no-cache)
   HEDRA_TUI_DATA        where the history files are (default: the user data directory)
   HEDRA_RESUBMIT_MAX    jobs a group resubmit (R in the errors view) sends at most (20)
+  HEDRA_PREVIEW         pictures in the detail pane (default true; P toggles)
+  HEDRA_PREVIEW_MAX_MB  a picture larger than this is not loaded (default 8)
   HEDRA_FILTERS, HEDRA_KEYMAP, HEDRA_COLUMNS
                         JSON; usually set in the config file as [filters], [keymap], columns
   HEDRA_TUI_CONFIG      the config file (`hedra-tui config path` prints it)

@@ -147,6 +147,12 @@ class Settings(BaseSettings):
     history: bool = Field(
         default=True, description="keep a local history of the jobs seen (off: --no-cache)"
     )
+    preview: bool = Field(
+        default=True, description="pictures of image outputs and video thumbnails (P toggles)"
+    )
+    preview_max_mb: float = Field(
+        default=8.0, gt=0, le=200, description="a picture larger than this is not loaded, MB"
+    )
     columns: list[str] | None = Field(
         default=None, description="list columns in order (C in the monitor chooses and saves)"
     )

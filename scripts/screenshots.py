@@ -204,6 +204,7 @@ async def main(only: list[str]) -> None:
     await shoot("zoomed-v3-job", (120, 40), v3_zoomed, api="v3")
     await shoot("resubmit-dialog", (120, 40), resubmit_group)
     await shoot("webhooks-v3", (120, 40), webhooks_view, api="v3")
+    await shoot("detail-picture", (120, 40), picture)
     for shot in SHOTS.values():
         await shot()
 
@@ -218,6 +219,15 @@ async def webhooks_view(pilot: Any, sim: Any) -> None:
     index = next(i for i, d in enumerate(view.deliveries) if d.failed)
     view.query_one("#webhooks-list").highlighted = index
     await pilot.pause(0.2)
+
+
+async def picture(pilot: Any, sim: Any) -> None:
+    """A finished image: its picture beside the summary, in half-blocks."""
+    app = pilot.app
+    row = next(r for r in app.store if r.status == "complete" and r.type_text == "image")
+    app.list_view.select_id(row.id)
+    while app.query_one("Picture").blocks is None:  # type: ignore[attr-defined]
+        await pilot.pause(0.05)
 
 
 async def v3_detail(pilot: Any, sim: Any) -> None:

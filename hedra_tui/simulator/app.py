@@ -8,17 +8,17 @@ import gzip
 import hashlib
 import json
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import data, submit, v3, webhooks
+from . import data, pictures, submit, v3, webhooks
 from .faults import FaultPlan
 from .ratelimit import RateLimiter, RateLimitSpec
 from .world import SimWorld
@@ -41,6 +41,8 @@ class Stats:
         self.asset_requests = 0  # GET /_sim/assets/…: downloads, counted apart from the API
         self.assets_active = 0
         self.assets_peak = 0  # the most asset downloads served at once
+        # asset requests (not API calls: no key, no faults), by path and query
+        self.assets: Counter[str] = Counter()
 
     def reset(self) -> None:
         self.requests.clear()
@@ -48,6 +50,7 @@ class Stats:
         self.log.clear()
         self.asset_requests = 0
         self.assets_peak = self.assets_active
+        self.assets.clear()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class Stats:
             "total": sum(self.requests.values()),
             "log": list(self.log),
             "assets": {"requests": self.asset_requests, "peak": self.assets_peak},
+            "asset_paths": dict(self.assets),  # pictures, by path and query
         }
 
 
@@ -246,8 +250,10 @@ def create_app(
         return JSONResponse({"fault": fault.__dict__})
 
     async def sim_latency(request: Request) -> Response:
-        faults.latency = float((await request.json()).get("seconds", 0))
-        return JSONResponse({"latency": faults.latency})
+        body = await request.json()
+        faults.latency = float(body.get("seconds", 0))
+        faults.asset_latency = float(body.get("assets", faults.asset_latency))
+        return JSONResponse({"latency": faults.latency, "assets": faults.asset_latency})
 
     view = v3.V3View(world)
 
@@ -305,9 +311,26 @@ def create_app(
         return JSONResponse(world.summary())
 
     async def sim_asset(request: Request) -> Response:
-        """An asset's bytes; ``?encoding=gzip`` serves them gzip-encoded (Content-Encoding,
+        """An asset's bytes: a PNG for an image output and for a video's poster or thumbnail
+        (``?poster=1``, ``?thumb=1``; ``?chunked=1`` without a Content-Length), made on
+        request; other assets (and unknown ids) are
+        opaque bytes. ``?encoding=gzip`` serves them gzip-encoded (Content-Encoding,
         Content-Length of the encoded bytes) to a client that accepts gzip, as CDNs do."""
         gen_id = request.path_params["gen_id"]
+        query = request.url.query
+        stats.assets[f"/_sim/assets/{gen_id}" + (f"?{query}" if query else "")] += 1
+        if faults.asset_latency:
+            await asyncio.sleep(faults.asset_latency)
+        picture = _picture_of(world, gen_id, request.query_params)
+        if picture is not None:
+            if "chunked" in request.query_params:  # no Content-Length: read until it ends
+
+                async def pieces() -> AsyncIterator[bytes]:
+                    for start in range(0, len(picture), 256):
+                        yield picture[start : start + 256]
+
+                return StreamingResponse(pieces(), media_type="image/png")
+            return Response(picture, media_type="image/png")
         seed = hashlib.sha256(gen_id.encode()).digest()
         body = (seed * (ASSET_BYTES // len(seed) + 1))[:ASSET_BYTES]
         accepts = request.headers.get("accept-encoding", "").lower()
@@ -318,6 +341,11 @@ def create_app(
                 headers={"Content-Encoding": "gzip"},
             )
         return Response(body, media_type="application/octet-stream")
+
+    async def sim_broken_image(request: Request) -> Response:
+        """Says it is a PNG, is not one: the monitor must say so in a line, not crash."""
+        stats.assets["/_sim/broken-image"] += 1
+        return Response(b"\x89PNG\r\n\x1a\n" + b"not really" * 20, media_type="image/png")
 
     routes = [
         Route("/generations", list_generations, methods=["GET"]),
@@ -337,11 +365,26 @@ def create_app(
         Route("/_sim/world", sim_world, methods=["GET"]),
         Route("/_sim/balance", sim_balance, methods=["POST"]),
         Route("/_sim/assets/{gen_id}", sim_asset, methods=["GET"]),
+        Route("/_sim/broken-image", sim_broken_image, methods=["GET"]),
     ]
     routes += v3.routes(view)
     routes += webhooks.routes(view)
     inner = Starlette(routes=routes)
     return ApiMiddleware(inner, api_key=api_key, faults=faults, stats=stats, limiter=limiter)
+
+
+def _picture_of(world: SimWorld, gen_id: str, query: Any) -> bytes | None:
+    """The PNG an asset URL stands for, or None when it is not a picture."""
+    with world.lock:
+        job = world.by_id.get(gen_id)
+        if job is None or job.type not in ("image", "video"):
+            return None
+        asset = (world.payload(job).get("asset") or {}).get("asset") or {}
+    thumb = "poster" in query or "thumb" in query
+    if job.type == "video" and not thumb:
+        return None  # the video itself: opaque bytes
+    seed = f"{gen_id}:{'thumb' if thumb else 'image'}"
+    return pictures.picture(seed, asset.get("width"), asset.get("height"))
 
 
 _V3_CODES = {401: "UNAUTHORIZED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}

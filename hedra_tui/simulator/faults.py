@@ -46,6 +46,7 @@ class FaultPlan:
         self._lock = threading.Lock()
         self.fault: Fault | None = None
         self.latency = 0.0
+        self.asset_latency = 0.0  # before each asset's bytes (``/_sim/assets``)
         self.injected = 0
         self.releases = 0  # moves at every clear: the held requests go on
 

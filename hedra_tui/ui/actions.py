@@ -378,6 +378,15 @@ COMMANDS: tuple[Command, ...] = (
         JOB,
     ),
     Command(
+        "app.preview",
+        "P",
+        "toggle_preview",
+        "Pictures",
+        "show / hide pictures of image outputs and video thumbnails (off: none are fetched)",
+        JOB,
+        title="Show / hide pictures",
+    ),
+    Command(
         "tree.toggle",
         "space",
         "toggle_node",

@@ -56,6 +56,7 @@ from .cells import BY_KEY, DEFAULT_COLUMNS
 from .hangup import install_exit_handlers
 from .messages import LiveUpdate, PollReport
 from .palette import Palette
+from .preview import Previews
 from .screen_diff import ScreenDiff
 from .screen_diff import install as install_screen_diff
 from .widgets.detail import DetailPane
@@ -146,6 +147,8 @@ class HedraApp(App[int]):
         resubmit_max: int = DEFAULT_CAP,
         head_start: HeadStart | None = None,
         after_first_frame: Callable[[], None] | None = None,
+        preview: bool = True,
+        preview_max_bytes: int = 8_000_000,
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -207,6 +210,7 @@ class HedraApp(App[int]):
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
         self._assets: AssetActions | None = None
+        self.previews = Previews(self, enabled=preview, max_bytes=preview_max_bytes)
         self.autopoll = autopoll
         self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
         self.cycles = 0
@@ -291,6 +295,7 @@ class HedraApp(App[int]):
         self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source
         self.query_one("#detail").border_title = "Detail"
+        self.detail.on_picture = self.previews.update
         self.inflight.border_title = "In flight"
         self.list_view.set_columns(self.columns)
         if self.caps.money:
@@ -1218,6 +1223,9 @@ class HedraApp(App[int]):
 
     def action_export(self, fmt: str) -> None:
         self.assets.export(fmt)
+
+    def action_toggle_preview(self) -> None:
+        self.previews.toggle()
 
     def action_toggle_inflight(self) -> None:
         panel = self.inflight

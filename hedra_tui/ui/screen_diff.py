@@ -11,7 +11,8 @@ Understood: cursor positions (CSI H), styles (SGR), OSC 8 hyperlinks (part of a 
 style), printable text (wide characters take two cells, a combining mark joins the cell
 before it), CR and LF. Passed through without forgetting: other OSC strings (clipboard,
 title), the bell, private modes other than the alternate screen. Anything else: passed
-through, and the copy of the screen is forgotten.
+through, and the copy of the screen is forgotten; so are graphics (Kitty's APC, Sixel's DCS,
+iTerm2's OSC 1337), which reach the terminal byte for byte and paint cells we do not model.
 """
 
 from __future__ import annotations
@@ -311,6 +312,8 @@ class ScreenDiff:
                 else:
                     raise Desync
             elif osc is not None:
+                if osc.startswith("1337;"):
+                    raise Desync  # an iTerm2 inline image paints cells we cannot follow
                 if osc.startswith("8;"):
                     in_link = "" if osc.endswith(";") and osc.count(";") == 2 else osc
                 else:

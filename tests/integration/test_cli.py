@@ -551,6 +551,8 @@ def test_list_with_every_real_setting_in_the_environment_warns_about_nothing(sim
         "low_bandwidth": "false",
         "raw_output": "false",
         "history": "true",
+        "preview": "false",
+        "preview_max_mb": "4",
     }
     env = {**sim_env, **{env_name(k): v for k, v in values.items()}}
     assert {env_name(n) for n in Settings.model_fields} <= set(env)  # a new setting joins here

@@ -323,3 +323,16 @@ def test_low_bandwidth_from_the_flag_the_variable_or_the_config_file(isolated, m
     # the kill switch of the changed-cells layer is a setting like any other
     monkeypatch.setenv("HEDRA_RAW_OUTPUT", "true")
     assert load_settings().raw_output is True
+
+
+def test_preview_is_on_by_default_off_from_the_file_or_the_environment(isolated, monkeypatch):
+    s = load_settings()
+    assert (s.preview, s.preview_max_mb) == (True, 8.0)
+    (isolated / "config.toml").write_text("preview = false\npreview_max_mb = 2.5\n")
+    s = load_settings()
+    assert (s.preview, s.preview_max_mb) == (False, 2.5)
+    monkeypatch.setenv("HEDRA_PREVIEW", "true")
+    assert load_settings().preview is True
+    (isolated / "config.toml").write_text("preview_max_mb = 0\n")
+    with pytest.raises(ConfigError, match="preview_max_mb"):
+        load_settings()

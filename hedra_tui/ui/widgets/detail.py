@@ -18,6 +18,7 @@ from ..cells import eta_text
 from ..palette import GROUP_ICONS, Palette, status_icon
 from .json_tree import JsonTree
 from .key_scroll import KeyScroll
+from .picture import Picture
 from .status import TextLine
 
 
@@ -161,6 +162,12 @@ class DetailPane(Vertical):
     DetailPane > JsonTree { height: 1fr; }
     """
 
+    # the picture's room: at the pane's right, the whole height, this share of the width
+    # share of the width, leaving the text at least TEXT_MIN columns (an id, whole)
+    PICTURE_SHARE = 0.4
+    PICTURE_SHARE_ZOOMED = 0.5
+    TEXT_MIN = 44
+
     def __init__(
         self,
         store: Store,
@@ -180,6 +187,8 @@ class DetailPane(Vertical):
         self._tree_of: tuple[str, bytes] | None = None
         self.zoomed = False
         self._bar: ProgressBar | None = None
+        # the owner shows the row's picture: (row, columns, rows of room)
+        self.on_picture: Callable[[Row | None, int, int], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -187,6 +196,7 @@ class DetailPane(Vertical):
         )
         with KeyScroll(id="detail-text"):
             yield Static(id="detail-full")
+        yield Picture(id="detail-picture")
         with Horizontal(id="detail-progress-row"):
             # the progress bar is mounted when a job first needs it (see _progress_bar)
             yield TextLine(id="detail-eta")
@@ -219,6 +229,24 @@ class DetailPane(Vertical):
             self._summary_lines = -1  # the other text shows now: lay it out
             self.refresh_detail()
 
+    def on_resize(self) -> None:
+        self.refresh_picture()
+
+    def picture_room(self) -> tuple[int, int]:
+        """Columns and rows the picture may take at the pane's size now."""
+        region = self.content_region
+        share = self.PICTURE_SHARE_ZOOMED if self.zoomed else self.PICTURE_SHARE
+        cols = min(int(region.width * share), region.width - self.TEXT_MIN) - 2  # its padding
+        rows = region.height - 1  # under its caption
+        return max(cols, 0), max(rows, 0)
+
+    def refresh_picture(self) -> None:
+        if self.on_picture is None:
+            return
+        row = self.store.get(self.gen_id) if self.gen_id else None
+        cols, rows = self.picture_room()
+        self.on_picture(row, cols, rows)
+
     def show(self, gen_id: str | None) -> None:
         self.gen_id = gen_id
         self.refresh_detail()
@@ -240,6 +268,7 @@ class DetailPane(Vertical):
                 if bar := self._progress_bar(eta_line, create=False):
                     bar.add_class("-hidden")
                 eta_line.set_text(Text())
+                self.refresh_picture()
             return
         line = progress_text(row, self.store, self.palette, now, self.stall_after)
         eta_line.set_text(line)
@@ -264,3 +293,4 @@ class DetailPane(Vertical):
         if (row.id, row.blob) != self._tree_of:  # the JSON changes only with the row's data
             self._tree_of = (row.id, row.blob)
             tree.show(row.id, f"generation {row.id}", row.raw, expand=("input", "error", "asset"))
+        self.refresh_picture()
