@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     currency      TEXT,
     error_code    TEXT,               -- the ErrorCode (UNKNOWN for a bare message)
     reason_code   TEXT,
+    batch_id      TEXT,               -- v2: batch_generation_id (jobs started together)
     error_message TEXT,
     first_seen_at TEXT,               -- when a monitor first saw it (UTC, ISO 8601)
     last_seen_at  TEXT,               -- when a monitor last saw it change
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 _COLUMNS = (
     "id", "api", "created_at", "created_ts", "status", "final", "type", "model_id", "model",
     "prompt", "progress", "credits", "cost", "currency", "error_code", "reason_code",
-    "error_message", "first_seen_at", "last_seen_at", "finished_at", "raw", "packed",
+    "batch_id", "error_message", "first_seen_at", "last_seen_at", "finished_at", "raw", "packed",
 )  # fmt: skip
 # a job stored as ended is written again only with more of it; one in flight takes the newer
 # state, and keeps when it was first seen (and when it was seen ending, once that is known)
@@ -111,6 +112,7 @@ class JobRecord:
     currency: str | None
     error_code: str | None
     reason_code: str | None
+    batch_id: str | None
     error_message: str | None
     finished_at: datetime | None  # when a monitor saw it end
     raw: Any
@@ -124,8 +126,8 @@ class JobRecord:
 
 _STORED = (
     "id", "created_ts", "created_at", "status", "final", "type", "model_id", "prompt",
-    "progress", "credits", "cost", "currency", "error_code", "reason_code", "error_message",
-    "packed",
+    "progress", "credits", "cost", "currency", "error_code", "reason_code", "batch_id",
+    "error_message", "packed",
 )  # fmt: skip
 
 
@@ -148,6 +150,7 @@ class StoredJob:
     currency: str | None
     error_code: str | None
     reason_code: str | None
+    batch_id: str | None
     error_message: str | None
     packed: bytes | None
     raw: str | None
@@ -298,6 +301,7 @@ class HistoryDB:
                 r.currency,
                 r.error_code,
                 r.reason_code,
+                r.batch_id,
                 r.error_message,
                 stamp,
                 stamp,
@@ -478,6 +482,7 @@ def record_of(
         currency=currency if isinstance(currency, str) else None,
         error_code=error_code_of(gen),
         reason_code=gen.error.reason_code if gen.error is not None else None,
+        batch_id=gen.batch_generation_id or None,
         error_message=(gen.error.message if gen.error is not None else gen.error_message) or None,
         finished_at=finished_at,
         raw=raw,

@@ -195,6 +195,7 @@ def _stored_row(job: StoredJob, now: datetime) -> Row:
         reason_code=reason,
         progress_changed_at=now,
         confirmed_at=now,
+        batch_id=_i(job.batch_id or None),
     )
 
 
@@ -416,6 +417,7 @@ class Store:
                 row = _stored_row(job, now)
                 self.rows[row.id] = row
                 self._count(row, +1)
+                self._index_batch(None, row)
                 self._insert_order(row)
                 added.add(row.id)
             else:
@@ -444,6 +446,7 @@ class Store:
                 changed |= self.upsert([gen], now)
                 continue
             self._count(row, +1)
+            self._index_batch(None, row)
             self.rows[gen.id] = row
             self._insert_order(row)
             changed.add(gen.id)

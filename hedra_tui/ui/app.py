@@ -1003,7 +1003,7 @@ class HedraApp(App[int]):
         self.push_screen(ServerFilterScreen(self.poller.filters), picked)
 
     def action_errors(self) -> None:
-        from ..state.errors_view import error_buckets
+        from ..state.errors_view import ErrorBucket, error_buckets
         from .screens.errors import ErrorsScreen
 
         buckets = error_buckets(self.store, self.poller.details_pending)

@@ -93,7 +93,7 @@ async def test_redelivery_changes_the_delivery_and_refuses_a_second_in_flight(si
         with pytest.raises(NotFoundError):
             await client.redeliver_webhook("job_00000000-0000-0000-0000-000000000000")
     # the redelivery was sent once: never retried
-    assert stats(sim)["requests"]["/v3/webhooks/deliveries/{job_id}/redeliver"] == 3
+    assert stats(sim)["requests"]["POST /v3/webhooks/deliveries/{job_id}/redeliver"] == 3
 
 
 async def test_v2_has_no_webhook_deliveries(sim_factory):

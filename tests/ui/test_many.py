@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 from textual.widgets import Input
 from textual.widgets._toast import Toast
 
@@ -137,7 +138,12 @@ async def test_d_on_five_marked_downloads_five_named_files_then_skips_them(make_
         expected = {file_name(DEFAULT_TEMPLATE, app.assets._facts(r)[0]) for r in rows}
         saved = {p.name for p in chosen_dir.iterdir()}
         assert saved == expected and len(saved) == 5
-        assert all((chosen_dir / n).stat().st_size == 64 * 1024 for n in saved)
+        for row in rows:  # each file holds what the simulator serves at its URL
+            facts, url = app.assets._facts(row)
+            served = httpx.get(url).content
+            assert (
+                served and (chosen_dir / file_name(DEFAULT_TEMPLATE, facts)).read_bytes() == served
+            )
         assert not (tmp_path / "default").exists()  # the folder chosen, not the default
         await wait_for(pilot, lambda: any("5 downloaded" in t for t in toasts(app)))
         assert not panel.has_class("-shown")

@@ -283,7 +283,10 @@ async def test_500_jobs_in_flight_redraw_only_rows_on_screen_and_keys_still_work
         lst = app.list_view
         drawn: list[str] = []
         render_row = lst._render_row
-        lst._render_row = lambda row, *args: (drawn.append(row.id), render_row(row, *args))[1]
+        lst._render_row = lambda row, *args, **kw: (
+            drawn.append(row.id),
+            render_row(row, *args, **kw),
+        )[1]
         cycles = app.cycles
         advance(sim, 30)  # every job in flight moves on
         await wait_for(pilot, lambda: app.cycles >= cycles + 2, timeout=30)

@@ -9,7 +9,7 @@ from hedra_tui.ui.screens.webhooks import WebhooksScreen
 from ..integration.helpers import stats
 from .conftest import screen_lines, wait_for
 
-REDELIVER = "/v3/webhooks/deliveries/{job_id}/redeliver"
+REDELIVER = "POST /v3/webhooks/deliveries/{job_id}/redeliver"
 
 
 def _toasts(app) -> list[str]:
