@@ -1150,11 +1150,13 @@ class HedraApp(App[int]):
         try:
             page = await self.backend.webhook_deliveries(limit=50)
         except HedraError as exc:
-            if screen.is_attached:
+            if screen.is_mounted:
                 screen.show_problem(f"Cannot read the webhook deliveries: {exc.message}")
+            else:  # not up yet (a fast answer), or closed: shown when it mounts, if ever
+                screen.early_problem = f"Cannot read the webhook deliveries: {exc.message}"
             return
-        if screen.is_attached:
-            screen.show_deliveries(page.items, self.clock(), more=page.next is not None)
+        # the screen may not be up yet when the answer is fast: it keeps it until it mounts
+        screen.show_deliveries(page.items, self.clock(), more=page.next is not None)
 
     def on_webhooks_screen_reload(self, message: WebhooksScreen.Reload) -> None:
         self.load_webhooks(message.screen)

@@ -79,3 +79,25 @@ async def test_w_on_v2_says_webhooks_are_a_v3_feature(make_app):
         await pilot.press("W")
         await wait_for(pilot, lambda: any("v3 feature" in t for t in _toasts(app)))
         assert not isinstance(app.screen, WebhooksScreen)
+
+
+async def test_an_answer_that_comes_before_the_view_is_up_is_shown_when_it_is(make_v3_app):
+    # a fast answer (a kept-alive connection) can beat the screen's mount: it must not be lost
+    app, _sim, _ = make_v3_app(count=60, inflight=2, seed=4)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        page = await app.backend.webhook_deliveries(limit=50)
+        view = WebhooksScreen(app.palette, app.clock())
+        view.show_deliveries(page.items, app.clock(), more=False)  # not mounted yet
+        assert not view.loaded
+        app.push_screen(view)
+        await wait_for(pilot, lambda: view.loaded)
+        await pilot.pause(0.1)
+        assert len(view.deliveries) == len(page.items) > 0
+        assert any("✓ delivered" in x or "✗ FAILED" in x for x in screen_lines(app))
+        # and an error that came early is shown too
+        other = WebhooksScreen(app.palette, app.clock())
+        other.early_problem = "Cannot read the webhook deliveries: boom"
+        await pilot.press("escape")
+        app.push_screen(other)
+        await wait_for(pilot, lambda: any("boom" in x for x in screen_lines(app)))

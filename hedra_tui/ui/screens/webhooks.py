@@ -149,6 +149,7 @@ class WebhooksScreen(ModalScreen[None]):
         self.now = now
         self.deliveries: list[WebhookDelivery] = []
         self.loaded = False
+        self.early_problem: str | None = None  # an error that came before the screen was up
         self._early: tuple[Sequence[WebhookDelivery], datetime, bool] | None = None
 
     def compose(self) -> ComposeResult:
@@ -165,9 +166,14 @@ class WebhooksScreen(ModalScreen[None]):
             yield Static(Text(), id="webhooks-detail")
 
     def on_mount(self) -> None:
-        if self._early is not None:  # the answer came before the screen was up
-            self.show_deliveries(*self._early)
-            self._early = None
+        # an answer that came before the screen was up is shown once it is (during on_mount
+        # the screen does not count as mounted yet)
+        early, self._early = self._early, None
+        if early is not None:
+            self.call_after_refresh(self.show_deliveries, *early)
+        problem, self.early_problem = self.early_problem, None
+        if problem is not None:
+            self.call_after_refresh(self.show_problem, problem)
 
     def show_deliveries(
         self, deliveries: Sequence[WebhookDelivery], now: datetime, more: bool
