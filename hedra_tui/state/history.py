@@ -28,7 +28,7 @@ from typing import Any
 import platformdirs
 
 from ..api.models import FINAL_STATUSES, Generation
-from .derive import error_code_of, model_id_of, prompt_of
+from .derive import error_code_of, model_id_of, parse_time, prompt_of
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x48545549  # "HTUI": this file is a hedra-tui history
@@ -180,18 +180,8 @@ def history_path(base_url: str, api_key: str, directory: Path | None = None) -> 
 
 
 def _ts(value: str | None) -> float | None:
-    if not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
+    when = parse_time(value)
+    return None if when is None else when.timestamp()
 
 
 def _iso(when: datetime | None) -> str | None:
