@@ -80,3 +80,19 @@ async def test_with_nothing_in_flight_the_tick_slows_down_and_redraws_only_what_
         await pilot.pause()
         assert app._ticked_at != drawn_at
         assert [line[-40:] for line in screen_lines(app)[3:8]] != ages
+
+
+async def test_no_progress_bar_is_woken_by_a_timer(make_app):
+    # Textual's ProgressBar redraws its (hidden) ETA every second: ~90 B/s of output for the
+    # detail pane's bar alone; every bar the monitor mounts, lazily or not, must be the still one
+    from textual.widgets import ProgressBar
+
+    from hedra_tui.ui.widgets.still_bar import StillProgressBar
+
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1 and app.detail.gen_id is not None)
+        await pilot.pause(0.2)
+        bars = list(app.query(ProgressBar))
+        assert bars, "the highlighted job in flight shows a progress bar"
+        assert all(isinstance(bar, StillProgressBar) for bar in bars)

@@ -20,6 +20,7 @@ from .json_tree import JsonTree
 from .key_scroll import KeyScroll
 from .picture import Picture
 from .status import TextLine
+from .still_bar import StillProgressBar
 
 
 def progress_text(
@@ -213,7 +214,8 @@ class DetailPane(Vertical):
             if not row.is_mounted:  # a job shown while the pane itself is still mounting
                 self.call_after_refresh(self.refresh_detail)
                 return None
-            self._bar = ProgressBar(total=100, show_eta=False, id="detail-progress")
+            # never woken by a timer: Textual's bar redraws an ETA not shown here every second
+            self._bar = StillProgressBar(total=100, show_eta=False, id="detail-progress")
             row.mount(self._bar, before=eta_line)
         return self._bar
 
