@@ -15,7 +15,7 @@ from ..api.errors import HedraError
 from ..api.sanitize import display
 from ..connect import Connection, connect
 from ..state.history import HistoryDB
-from ..state.stats import RANGES, Group, Stats, compute
+from ..state.stats import RANGES, Group, Stats, compute, duration_text, spent_text
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -142,22 +142,6 @@ def _server_usage(conn: Connection) -> dict[str, Any]:
         return {"error": exc.message}
 
 
-def _dur(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
-def _spent(group: Group) -> str:
-    if group.currency:
-        return f"${group.money:,.2f}" if group.currency == "USD" else f"{group.money:,.2f}"
-    return f"{group.credits:,} cr"
-
-
 def _rate(group: Group) -> str:
     rate = group.failure_rate
     return "-" if rate is None else f"{rate:.0%}"
@@ -173,9 +157,9 @@ def _cells(group: Group) -> tuple[str, ...]:
         f"{group.completed:,}",
         f"{group.failed:,}",
         _rate(group),
-        _dur(group.median_s),
-        _dur(group.p90_s),
-        _spent(group),
+        duration_text(group.median_s),
+        duration_text(group.p90_s),
+        spent_text(group, " cr"),
     )
 
 

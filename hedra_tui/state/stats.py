@@ -253,3 +253,21 @@ def _add(
         ended = datetime.fromisoformat(finished_at.replace("Z", "+00:00")).timestamp()
         if ended >= created_ts:
             group.durations.append(ended - created_ts)
+
+
+def duration_text(seconds: float | None) -> str:
+    """A duration for the stats: ``42s``, ``3.5m``, ``2.1h``; ``-`` when none was observed."""
+    if seconds is None:
+        return "-"
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def spent_text(group: Group, credits_unit: str = "") -> str:
+    """What a group spent: money (v3), or credits followed by ``credits_unit`` (v2)."""
+    if group.currency:
+        return f"${group.money:,.2f}" if group.currency == "USD" else f"{group.money:,.2f}"
+    return f"{group.credits:,}{credits_unit}"

@@ -17,27 +17,11 @@ from textual.widgets import Static
 
 from ...api.sanitize import display
 from ...state.activity import sparkline
-from ...state.stats import RANGES, Group, Stats
+from ...state.stats import RANGES, Group, Stats, duration_text, spent_text
 from ..palette import Palette
 from ..widgets.key_scroll import KeyScroll
 
 RANGE_KEYS = {"1": "today", "2": "24h", "3": "7d", "4": "all"}
-
-
-def _dur(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
-def _spent(group: Group) -> str:
-    if group.currency:
-        return f"${group.money:,.2f}" if group.currency == "USD" else f"{group.money:,.2f}"
-    return f"{group.credits:,}"
 
 
 def group_table(title: str, groups: list[Group], total: Group, palette: Palette) -> Table:
@@ -63,9 +47,9 @@ def group_table(title: str, groups: list[Group], total: Group, palette: Palette)
             Text(f"{group.completed:,}", style=palette.for_status("complete")),
             Text(f"{group.failed:,}", style=palette.for_status("error")),
             "-" if rate is None else f"{rate:.0%}",
-            _dur(group.median_s),
-            _dur(group.p90_s),
-            _spent(group),
+            duration_text(group.median_s),
+            duration_text(group.p90_s),
+            spent_text(group),
             error,
         )
     return table
