@@ -132,7 +132,12 @@ async def test_a_submitter_sharing_the_key_is_never_refused_because_of_the_monit
         # on v2 a cycle is one request here (the newest page has every job in flight)
         poller = _poller(sim, client, Budget(0.10, 60), interval=0.5 if api == "v3" else 0.2)
         async with _running(submitter(sim, 20.0, refused, api), _monitor(poller)):
-            await asyncio.sleep(10)
+            # 10 s at least; on a busy machine the monitor may need longer to ask for more
+            # than its share (up to 25 s)
+            elapsed = 0.0
+            while elapsed < 10 or (not poller.budget.slowed and elapsed < 25):
+                await asyncio.sleep(0.5)
+                elapsed += 0.5
         assert poller.budget.slowed  # it polls less, and reads less, than asked
         assert (client.core.meter.limit is None) == (api == "v2" and headers == "v3")
     windows = sim.limiter.as_json()["windows"]
@@ -143,7 +148,7 @@ async def test_a_submitter_sharing_the_key_is_never_refused_because_of_the_monit
     if client.core.meter.limit is not None:
         assert max(mine) <= 10  # its share of every window
     else:  # the cap: 60 a minute, paced at 1 a second after a first allowance of 10
-        assert sum(mine) <= 25
+        assert sum(mine) <= 15 + elapsed  # 25 in the usual 10 s
     assert sum(mine) >= 5  # and it did keep watching
     # of ~200 asked (fewer when the machine is busy: the submitter is a Python loop)
     assert sum(w["requests"].get(SUBMITTER, 0) for w in windows) >= 100
