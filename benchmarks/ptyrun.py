@@ -86,7 +86,7 @@ class PtyProcess:
         reaches the program when the pty's buffer fills, as over SSH)."""
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        full_env = dict(os.environ, TERM="xterm-256color", **(env or {}))
+        full_env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
 
         def setup() -> None:
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)

@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     preview: bool = Field(
         default=True, description="pictures of image outputs and video thumbnails (P toggles)"
     )
+    graphics: Literal["auto", "kitty", "iterm2", "sixel", "halfblocks"] = Field(
+        default="auto",
+        description="how pictures are drawn: auto (from TERM, TERM_PROGRAM, KITTY_WINDOW_ID), "
+        "kitty, iterm2, sixel, halfblocks",
+    )
     preview_max_mb: float = Field(
         default=8.0, gt=0, le=200, description="a picture larger than this is not loaded, MB"
     )

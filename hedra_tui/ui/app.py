@@ -149,6 +149,7 @@ class HedraApp(App[int]):
         after_first_frame: Callable[[], None] | None = None,
         preview: bool = True,
         preview_max_bytes: int = 8_000_000,
+        graphics: str = "auto",
     ) -> None:
         super().__init__()
         self.start_warnings = list(warnings)  # about the settings: toasted once the screen is up
@@ -210,7 +211,9 @@ class HedraApp(App[int]):
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
         self._assets: AssetActions | None = None
-        self.previews = Previews(self, enabled=preview, max_bytes=preview_max_bytes)
+        self.previews = Previews(
+            self, enabled=preview, max_bytes=preview_max_bytes, graphics=graphics
+        )
         self.autopoll = autopoll
         self.palette = Palette.from_variables(self.get_css_variables(), dark=True)
         self.cycles = 0
@@ -291,6 +294,7 @@ class HedraApp(App[int]):
             self.screen_diff = install_screen_diff(
                 self, Path(wire_log) if wire_log else None, low_bandwidth=self.low_bandwidth
             )
+        self.previews.start()  # how pictures are drawn: knows the output layer now
         self._apply_palette()
         self.query_one("#list-pane").border_title = f"Generations · {escape(self.first_load_label)}"
         self.query_one("#list-pane").border_subtitle = self.source
@@ -319,6 +323,7 @@ class HedraApp(App[int]):
             self.call_after_refresh(self._after_first_frame)
 
     async def on_unmount(self) -> None:
+        self.previews.close()  # Kitty: the pictures sent are freed in the terminal
         if self.notifier is not None:
             await self.notifier.aclose()
         await self.poller.close()

@@ -2,15 +2,35 @@
 background worker (one at a time: moving on cancels it), decoded and scaled in a thread,
 cached (bytes by URL, decoded cells by URL and size). Off (``P``, ``preview = false``):
 nothing is requested and nothing is drawn.
+
+Drawn in the terminal's graphics protocol where the environment names one (see
+``state/graphics.py``), else in half-blocks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import random
+import sys
+from collections import OrderedDict
 from typing import TYPE_CHECKING
+
+from rich.color import Color
 
 from ..api.errors import HedraError
 from ..api.preview import fetch_image, is_fetchable
+from ..state.graphics import (
+    EIGHT_BIT_IDS,
+    Graphic,
+    Protocol,
+    cell_pixels,
+    detect,
+    encode,
+    kitty_delete,
+    kitty_transmit,
+)
 from ..state.preview import (
     LRU,
     BadImage,
@@ -23,12 +43,63 @@ from ..state.preview import (
 from ..state.store import Row
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .app import HedraApp
+    from .graphics_overlay import Overlay, Target
     from .widgets.picture import Picture
 
 BYTES_CACHE = 4_000_000  # fetched pictures kept in memory, in bytes (a few MB)
 DECODED_CACHE = 48  # decoded pictures kept, by URL and size
 GROUP = "preview"
+KITTY_IMAGES = 24  # Kitty pictures kept in the terminal (older ones are deleted there)
+
+
+class KittyImages:
+    """The pictures sent to a Kitty terminal, by key, and the ids that name them (a color:
+    24-bit, or one of the 256-color cube's where the console has 256 colors)."""
+
+    def __init__(self, write: Callable[[str], None], *, eight_bit: bool) -> None:
+        self._write = write
+        self.eight_bit = eight_bit
+        self._ids: OrderedDict[object, int] = OrderedDict()
+        self._count = 0
+        self._base = random.randrange(0x20, 0xE0) << 16  # apart from other programs' ids
+        self.sent = 0  # pictures transmitted
+        self.bytes = 0
+
+    def color(self, image_id: int) -> Color:
+        if self.eight_bit:
+            return Color.from_ansi(image_id)
+        return Color.from_rgb(image_id >> 16, (image_id >> 8) & 0xFF, image_id & 0xFF)
+
+    def show(self, key: object, graphic: Graphic) -> int:
+        """The id of ``graphic`` in the terminal, sending it first if it is not there."""
+        image_id = self._ids.get(key)
+        if image_id is not None:
+            self._ids.move_to_end(key)
+            return image_id
+        self._count += 1
+        if self.eight_bit:
+            image_id = EIGHT_BIT_IDS[self._count % len(EIGHT_BIT_IDS)]
+        else:
+            image_id = self._base + self._count % 0xFFFF
+        assert isinstance(graphic.payload, bytes)
+        data = kitty_transmit(graphic.payload, image_id, graphic.cols, graphic.rows)
+        self._ids[key] = image_id
+        while len(self._ids) > KITTY_IMAGES:
+            _, old = self._ids.popitem(last=False)
+            data = kitty_delete(old) + data
+        self._write(data)
+        self.sent += 1
+        self.bytes += len(data)
+        return image_id
+
+    def close(self) -> None:
+        """Free every picture sent (at exit)."""
+        if self._ids:
+            self._write("".join(kitty_delete(i) for i in self._ids.values()))
+            self._ids.clear()
 
 
 class Previews:
@@ -40,16 +111,70 @@ class Previews:
         *,
         enabled: bool = True,
         max_bytes: int = 8_000_000,
+        graphics: str = "auto",
     ) -> None:
         self.app = app
         self.enabled = enabled
         self.max_bytes = max_bytes
+        self.graphics = graphics  # the setting: "auto" or a protocol
+        # decided in start(), once the terminal's output is set up
+        self.protocol: Protocol = "halfblocks"
+        self.why = "not started"
+        self.cell_px: tuple[int, int] | None = None
+        self.kitty: KittyImages | None = None
+        self.overlay: Overlay | None = None
         self.bytes = ByteCache(BYTES_CACHE)
         self.decoded: LRU = LRU(DECODED_CACHE)
         self.wanted: tuple[str, int, int] | None = None  # the picture being shown or loaded
         # counters, for tests and the curious: fetches begun, loads cancelled by moving on
         self.fetches = 0
         self.cancelled = 0
+
+    def start(self, env: dict[str, str] | None = None) -> None:
+        """Choose how pictures are drawn (after the app's output layer is installed)."""
+        choice = detect(os.environ if env is None else env, self.graphics)
+        protocol, why = choice.protocol, choice.why
+        app = self.app
+        diff = app.screen_diff
+        colors = app.console.color_system
+        if protocol in ("iterm2", "sixel") and (diff is None or diff.write_raw is None):
+            # without the changed-cells layer nothing tells what was written over it
+            protocol, why = "halfblocks", f"{protocol} needs the changed-cells output"
+        if protocol == "kitty" and colors not in ("truecolor", "256"):
+            protocol, why = "halfblocks", f"kitty needs 256 colors or more ({colors})"
+        self.protocol, self.why = protocol, why
+        if protocol == "kitty":
+            self.kitty = KittyImages(self._write_raw, eight_bit=colors == "256")
+        elif protocol in ("iterm2", "sixel") and diff is not None and diff.write_raw:
+            from .graphics_overlay import Overlay
+
+            self.overlay = Overlay(diff, diff.write_raw, self._repaint)
+            self.overlay.target = self._overlay_target
+            diff.after_update = self.overlay.check
+        if protocol != "halfblocks":
+            stream = sys.__stdout__
+            self.cell_px = cell_pixels(stream.fileno()) if stream is not None else None
+
+    def _write_raw(self, data: str) -> None:
+        diff = self.app.screen_diff
+        if diff is not None and diff.write_raw is not None:
+            diff.write_raw(data)
+        elif self.app._driver is not None:
+            self.app._driver.write(data)
+
+    def _repaint(self, region: object) -> None:
+        self.app.screen.refresh(region)  # type: ignore[arg-type]
+
+    def _overlay_target(self) -> Target | None:
+        try:
+            return self.picture.overlay_target()
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        if self.kitty is not None:
+            with contextlib.suppress(Exception):  # the terminal may be gone already
+                self.kitty.close()
 
     @property
     def picture(self) -> Picture:
@@ -112,9 +237,23 @@ class Previews:
             exit_on_error=False,
         )
 
-    def _show(self, source: PreviewSource, key: tuple[str, int, int], blocks: HalfBlocks) -> None:
+    def _show(
+        self, source: PreviewSource, key: tuple[str, int, int], blocks: HalfBlocks | Graphic
+    ) -> None:
         w, h = blocks.source_size
-        self.picture.show_blocks(blocks, f"{source.what} {w}×{h}", key=("picture", *key))
+        caption = f"{source.what} {w}×{h}"
+        if isinstance(blocks, HalfBlocks):
+            self.picture.show_blocks(blocks, caption, key=("picture", *key))
+            return
+        color = None
+        if self.kitty is not None:
+            color = self.kitty.color(self.kitty.show(key, blocks))
+        self.picture.show_graphic(blocks, caption, key=("picture", *key), color=color)
+
+    def _decode(self, data: bytes, cols: int, rows: int) -> HalfBlocks | Graphic:
+        if self.protocol == "halfblocks":
+            return decode_half_blocks(data, cols, rows)
+        return encode(data, cols, rows, self.protocol, self.cell_px)
 
     async def _load(self, source: PreviewSource, key: tuple[str, int, int]) -> None:
         url, cols, rows = key
@@ -126,7 +265,7 @@ class Previews:
                 data = fetched.data
                 self.bytes.put(url, data)
             # decoding and scaling take a while for a large image: off the event loop
-            blocks = await asyncio.to_thread(decode_half_blocks, data, cols, rows)
+            blocks = await asyncio.to_thread(self._decode, data, cols, rows)
         except asyncio.CancelledError:
             self.cancelled += 1
             raise

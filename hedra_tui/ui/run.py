@@ -125,6 +125,7 @@ def run_app(args: argparse.Namespace) -> int:
             raw_output=conn.settings.raw_output,
             resubmit_max=conn.settings.resubmit_max,
             preview=conn.settings.preview,
+            graphics=conn.settings.graphics,
             preview_max_bytes=int(conn.settings.preview_max_mb * 1_000_000),
             warnings=[*conn.warnings, *extra, *told],
             history=history,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Callable
 from operator import ne
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -178,12 +179,20 @@ class ScreenDiff:
         self.bytes_out = 0
         self.shifts = 0  # blocks of rows moved by the terminal (scroll region + IL/DL)
         self.link: Link | None = None  # the pacing, once installed
+        # a picture painted over blank cells (iTerm2, Sixel: ui/graphics_overlay.py): its
+        # rectangle (top, left, bottom, right; exclusive ends), and whether any of its cells
+        # were written since it was painted (the picture is then partly gone)
+        self.watched: tuple[int, int, int, int] | None = None
+        self.watch_hit = False
+        self.write_raw: Callable[[str], None] | None = None  # to the terminal, not a frame
+        self.after_update: Callable[[], None] | None = None  # called once cells went out
         self.reset(width, height)
 
     def reset(self, width: int, height: int) -> None:
         """Forget the screen (a resize, or something this layer cannot follow)."""
         self.width, self.height = width, height
         self.grid = [[None] * width for _ in range(height)]
+        self.watch_hit = True
         self._out_cursor = None
         self._in_cursor = None
         self._pending, self._pending_spans, self._pending_wide = {}, {}, set()
@@ -373,9 +382,16 @@ class ScreenDiff:
         out: list[str] = []
         if len(rows) >= SHIFT_MIN_ROWS:
             out.append(self._shift(rows, spans))
+        watched = self.watched
         for r in sorted(rows):
             line, old = rows[r], grid[r]
             cols = self._changed(line, old, spans[r])
+            if (
+                watched is not None
+                and watched[0] <= r < watched[2]
+                and any(watched[1] <= c < watched[3] for c in cols)
+            ):
+                self.watch_hit = True
             runs: list[list[int]] = []
             for c in cols:
                 if runs:
@@ -431,6 +447,9 @@ class ScreenDiff:
         if best is None:
             return ""
         _gain, n, top, bottom = best
+        watched = self.watched
+        if watched is not None and top < watched[2] and watched[0] <= bottom:
+            return ""  # a painted picture would move with the rows, out of its cells
         out = self._style_to("", "") if self._out_style or self._out_link else ""
         out += f"\x1b[{top + 1};{bottom + 1}r\x1b[{top + 1};1H"  # the region, its first row
         count = "" if abs(n) == 1 else str(abs(n))
@@ -496,7 +515,7 @@ def install(
     record per frame, ended by FRAME_END, or HELD_END on the terminal's side where the
     frame's cells were held for a later update.
     """
-    from .link import Link
+    from .link import PROBE, Link
 
     driver = app._driver
     if driver is None or getattr(driver, "is_headless", False):
@@ -516,6 +535,8 @@ def install(
         if logs is not None:
             logs[1].write(out)
         write(out)
+        if out is not PROBE and diff.after_update is not None:
+            diff.after_update()  # a painted picture: paint it again if cells went over it
 
     link = Link(diff, send, low_bandwidth=low_bandwidth)
     loop = asyncio.get_running_loop()
@@ -525,6 +546,8 @@ def install(
         if (now.width, now.height) != (diff.width, diff.height):
             diff.reset(now.width, now.height)  # a resize: Textual repaints everything
         link.frame(data)
+        if diff.after_update is not None and not diff.pending:
+            diff.after_update()  # also when the frame changed no cell (the picture's blanks)
         if logs is not None:
             logs[0].write(data + FRAME_END)
             logs[1].write(HELD_END if diff.pending else FRAME_END)
@@ -543,6 +566,12 @@ def install(
             link.key()
         process(message)
 
+    def raw(out: str) -> None:  # graphics: straight to the terminal (see ui/graphics_overlay)
+        if logs is not None:
+            logs[1].write(out)
+        write(out)
+
+    diff.write_raw = raw
     driver.write = filtered  # type: ignore[method-assign]  # the driver's one output call
     driver.process_message = incoming  # type: ignore[method-assign]  # and its one input call
     diff.link = link
