@@ -58,6 +58,8 @@ environment (flags win over these; then ./.env, then the config file):
   HEDRA_RESUBMIT_MAX    jobs a group resubmit (R in the errors view) sends at most (20)
   HEDRA_PREVIEW         pictures in the detail pane (default true; P toggles)
   HEDRA_PREVIEW_MAX_MB  a picture larger than this is not loaded (default 8)
+  HEDRA_GRAPHICS        how pictures are drawn: auto, kitty, iterm2, sixel, halfblocks
+                        (--graphics; default auto)
   HEDRA_FILTERS, HEDRA_KEYMAP, HEDRA_COLUMNS
                         JSON; usually set in the config file as [filters], [keymap], columns
   HEDRA_TUI_CONFIG      the config file (`hedra-tui config path` prints it)
@@ -166,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         default=None,
         help="a slow link (e.g. SSH over a phone): fewer screen updates, merged; keys first",
+    )
+    parser.add_argument(
+        "--graphics",
+        choices=("auto", "kitty", "iterm2", "sixel", "halfblocks"),
+        default=None,
+        help="how pictures are drawn (default auto: from TERM, TERM_PROGRAM, KITTY_WINDOW_ID; "
+        "half-blocks inside tmux/screen or when unsure)",
     )
     parser.add_argument(
         "--download-dir",

@@ -86,6 +86,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         timeout=getattr(args, "timeout", None),
         interval=getattr(args, "interval", None),
         low_bandwidth=getattr(args, "low_bandwidth", None),
+        graphics=getattr(args, "graphics", None),
         download_dir=getattr(args, "download_dir", None),
         api_version=getattr(args, "api", None),
         history=False if getattr(args, "no_cache", False) else None,

@@ -26,8 +26,14 @@ from ..config import (
     state_path,
 )
 from ..connect import api_version, base_url_for, settings_from_args
+from ..state.graphics import detect
 
-FLAG_ARGS = {"base_url": "base_url", "api_version": "api", "allow_insecure": "allow_insecure"}
+FLAG_ARGS = {
+    "base_url": "base_url",
+    "api_version": "api",
+    "allow_insecure": "allow_insecure",
+    "graphics": "graphics",
+}
 FLAG_ARGS |= {"timeout": "timeout", "interval": "interval", "download_dir": "download_dir"}
 
 
@@ -90,6 +96,9 @@ def effective(args: argparse.Namespace, ui: UiChecks) -> tuple[list[Row], list[s
             warnings += warning
         elif name == "download_dir" and value is None:
             value, source = str(Path.cwd()), "default (the working directory)"
+        elif name == "graphics" and value == "auto":
+            choice = detect(os.environ)  # what this terminal gets (tmux, ssh: see the README)
+            value, source = choice.protocol, f"auto: {choice.why}"
         elif name == "keymap" and value:
             warnings += ui.keymap_warnings(value, origin)
         rows.append(Row(name, value, source))

@@ -142,11 +142,11 @@ EIGHT_BIT_IDS = tuple(n for n in range(16, 232) if n not in (59, 102, 145, 188))
 # -- iTerm2 --------------------------------------------------------------------------
 
 
-def iterm2_inline(png: bytes, cols: int, rows: int) -> str:
-    """An inline image of ``cols`` x ``rows`` cells (the terminal scales it into them)."""
-    data = base64.standard_b64encode(png).decode("ascii")
+def iterm2_inline(image: bytes, cols: int, rows: int) -> str:
+    """An inline image (PNG, JPEG) of ``cols`` x ``rows`` cells (the terminal scales it)."""
+    data = base64.standard_b64encode(image).decode("ascii")
     return (
-        f"\x1b]1337;File=inline=1;size={len(png)};width={cols};height={rows};"
+        f"\x1b]1337;File=inline=1;size={len(image)};width={cols};height={rows};"
         f"preserveAspectRatio=1;doNotMoveCursor=1:{data}\x07"
     )
 
@@ -275,11 +275,15 @@ def encode(
         raise BadImage("picture not shown: the image could not be read") from exc
     except Image.DecompressionBombError as exc:
         raise BadImage("picture not shown: too many pixels") from exc
+    payload: bytes | str
     if protocol == "sixel":
-        payload: bytes | str = sixel(small)
-    else:
+        payload = sixel(small)
+    elif protocol == "kitty":  # Kitty reads PNG (or raw pixels, larger)
         buffer = io.BytesIO()
-        small.save(buffer, format="PNG", optimize=False, compress_level=6)
-        png = buffer.getvalue()
-        payload = png if protocol == "kitty" else iterm2_inline(png, w, h)
+        small.save(buffer, format="PNG", compress_level=6)
+        payload = buffer.getvalue()
+    else:  # iTerm2 reads any format: JPEG is a photo's fraction of a PNG
+        buffer = io.BytesIO()
+        small.save(buffer, format="JPEG", quality=85)
+        payload = iterm2_inline(buffer.getvalue(), w, h)
     return Graphic(protocol, w, h, payload, (width, height))

@@ -250,10 +250,16 @@ class Previews:
             color = self.kitty.color(self.kitty.show(key, blocks))
         self.picture.show_graphic(blocks, caption, key=("picture", *key), color=color)
 
-    def _decode(self, data: bytes, cols: int, rows: int) -> HalfBlocks | Graphic:
-        if self.protocol == "halfblocks":
+    def _slow_link(self) -> bool:
+        diff = self.app.screen_diff
+        return diff is not None and diff.link is not None and diff.link.slow
+
+    def _decode(
+        self, data: bytes, cols: int, rows: int, protocol: Protocol
+    ) -> HalfBlocks | Graphic:
+        if protocol == "halfblocks":
             return decode_half_blocks(data, cols, rows)
-        return encode(data, cols, rows, self.protocol, self.cell_px)
+        return encode(data, cols, rows, protocol, self.cell_px)
 
     async def _load(self, source: PreviewSource, key: tuple[str, int, int]) -> None:
         url, cols, rows = key
@@ -265,7 +271,10 @@ class Previews:
                 data = fetched.data
                 self.bytes.put(url, data)
             # decoding and scaling take a while for a large image: off the event loop
-            blocks = await asyncio.to_thread(self._decode, data, cols, rows)
+            # a slow link (--low-bandwidth, or measured): half-blocks, a fraction of the bytes
+            # of a protocol's picture, which would hold the keys' updates up behind it
+            protocol = "halfblocks" if self._slow_link() else self.protocol
+            blocks = await asyncio.to_thread(self._decode, data, cols, rows, protocol)
         except asyncio.CancelledError:
             self.cancelled += 1
             raise

@@ -19,7 +19,7 @@ HALF = "▀".encode()
 PLACEHOLDER = "\U0010eeee".encode()
 
 
-def _start(tmp_path, **env: str) -> PtyProcess:
+def _start(tmp_path, *flags: str, **env: str) -> PtyProcess:
     base = {
         "HEDRA_TUI_CONFIG": str(tmp_path / "none.toml"),
         "HEDRA_TUI_STATE": str(tmp_path / "state"),
@@ -28,7 +28,7 @@ def _start(tmp_path, **env: str) -> PtyProcess:
         "LC_TERMINAL": "",
         "KITTY_WINDOW_ID": "",
     }
-    return PtyProcess(CMD, cols=120, rows=40, env={**base, **env})
+    return PtyProcess([*CMD, *flags], cols=120, rows=40, env={**base, **env})
 
 
 def _settle(app: PtyProcess, seconds: float = 3.0) -> None:
@@ -97,3 +97,14 @@ def test_inside_tmux_it_is_half_blocks(tmp_path):
     finally:
         app.close()
     assert KITTY not in shown and PLACEHOLDER not in shown and ITERM not in shown
+
+
+def test_on_a_slow_link_it_is_half_blocks(tmp_path):
+    app = _start(tmp_path, "--low-bandwidth", TERM_PROGRAM="iTerm.app")
+    try:
+        app.wait_for(b"Generations", timeout=60)
+        app.wait_for(HALF, timeout=60)  # a picture of a fraction of the bytes
+        shown = bytes(app.out)
+    finally:
+        app.close()
+    assert ITERM not in shown
