@@ -33,7 +33,12 @@ if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
 Protocol = Literal["kitty", "iterm2", "sixel", "halfblocks"]
-SETTING_CHOICES = ("auto", "kitty", "iterm2", "sixel", "halfblocks")
+_PROTOCOLS: dict[str, Protocol] = {
+    "kitty": "kitty",
+    "iterm2": "iterm2",
+    "sixel": "sixel",
+    "halfblocks": "halfblocks",
+}
 
 # a terminal cell in pixels when the terminal does not say (TIOCGWINSZ without pixels): a
 # small guess, so a Sixel picture is at worst smaller than the cells kept for it, never
@@ -49,9 +54,10 @@ class Choice:
 
 def detect(env: Mapping[str, str], setting: str = "auto") -> Choice:
     """The protocol for the terminal ``env`` describes. ``setting``: one of
-    :data:`SETTING_CHOICES` ("auto" reads the environment)."""
-    if setting in ("kitty", "iterm2", "sixel", "halfblocks"):
-        return Choice(setting, "the graphics setting")  # type: ignore[arg-type]
+    "auto" (read the environment) or a protocol's name (that one)."""
+    chosen = _PROTOCOLS.get(setting)
+    if chosen is not None:
+        return Choice(chosen, "the graphics setting")
     term = env.get("TERM", "").lower()
     program = env.get("TERM_PROGRAM", "").lower()
     if env.get("TMUX") or term.startswith(("screen", "tmux")):

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from rich.color import Color
+from textual.css.query import NoMatches
 
 from ..api.errors import HedraError
 from ..api.preview import fetch_image, is_fetchable
@@ -45,6 +46,8 @@ from ..state.store import Row
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from textual.geometry import Region
+
     from .app import HedraApp
     from .graphics_overlay import Overlay, Target
     from .widgets.picture import Picture
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 BYTES_CACHE = 4_000_000  # fetched pictures kept in memory, in bytes (a few MB)
 DECODED_CACHE = 48  # decoded pictures kept, by URL and size
 GROUP = "preview"
+LOADING_AFTER = 0.3  # s: a picture quicker than this appears without a "loading…" first
 KITTY_IMAGES = 24  # Kitty pictures kept in the terminal (older ones are deleted there)
 
 
@@ -151,9 +155,13 @@ class Previews:
             self.overlay = Overlay(diff, diff.write_raw, self._repaint)
             self.overlay.target = self._overlay_target
             diff.after_update = self.overlay.check
-        if protocol != "halfblocks":
-            stream = sys.__stdout__
-            self.cell_px = cell_pixels(stream.fileno()) if stream is not None else None
+        self._read_cell_size()
+
+    def _read_cell_size(self) -> None:
+        """A cell's size in pixels, as the terminal says now (a font change alters it)."""
+        if self.protocol != "halfblocks" and sys.__stdout__ is not None:
+            with contextlib.suppress(OSError, ValueError):  # no file behind it
+                self.cell_px = cell_pixels(sys.__stdout__.fileno())
 
     def _write_raw(self, data: str) -> None:
         diff = self.app.screen_diff
@@ -162,8 +170,8 @@ class Previews:
         elif self.app._driver is not None:
             self.app._driver.write(data)
 
-    def _repaint(self, region: object) -> None:
-        self.app.screen.refresh(region)  # type: ignore[arg-type]
+    def _repaint(self, region: Region) -> None:
+        self.app.screen.refresh(region)
 
     def _overlay_target(self) -> Target | None:
         try:
@@ -228,7 +236,10 @@ class Previews:
             self._show(source, key, blocks)
             return
         if not _about(picture.shown, source.url):  # a new picture: say it is coming
-            picture.show_message(f"{source.what}: loading…", key=("loading", source.url))
+            if picture.display:  # in place of another job's picture or line: at once
+                self._say_loading(source, key)
+            else:  # nothing there: only if it takes a while (else the pane is laid out twice)
+                self.app.set_timer(LOADING_AFTER, lambda: self._say_loading(source, key))
         self.app.run_worker(
             self._load(source, key),
             name="preview",
@@ -236,6 +247,16 @@ class Previews:
             exclusive=True,
             exit_on_error=False,
         )
+
+    def _say_loading(self, source: PreviewSource, key: tuple[str, int, int]) -> None:
+        if self.wanted != key:
+            return  # shown already, or moved on
+        try:
+            picture = self.picture
+        except NoMatches:  # the app is closing
+            return
+        if not _about(picture.shown, key[0]):
+            picture.show_message(f"{source.what}: loading…", key=("loading", source.url))
 
     def _show(
         self, source: PreviewSource, key: tuple[str, int, int], blocks: HalfBlocks | Graphic
@@ -274,6 +295,8 @@ class Previews:
             # a slow link (--low-bandwidth, or measured): half-blocks, a fraction of the bytes
             # of a protocol's picture, which would hold the keys' updates up behind it
             protocol = "halfblocks" if self._slow_link() else self.protocol
+            if protocol == "sixel":  # drawn pixel for pixel: the size must be today's
+                self._read_cell_size()
             blocks = await asyncio.to_thread(self._decode, data, cols, rows, protocol)
         except asyncio.CancelledError:
             self.cancelled += 1

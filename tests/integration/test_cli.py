@@ -553,6 +553,7 @@ def test_list_with_every_real_setting_in_the_environment_warns_about_nothing(sim
         "history": "true",
         "preview": "false",
         "preview_max_mb": "4",
+        "graphics": "sixel",
     }
     env = {**sim_env, **{env_name(k): v for k, v in values.items()}}
     assert {env_name(n) for n in Settings.model_fields} <= set(env)  # a new setting joins here

@@ -188,9 +188,35 @@ async def test_moving_on_cancels_the_load_of_the_picture_left_behind(make_app):
         app.list_view.select_id(first)
         picture = app.query_one(Picture)
         await wait_for(pilot, lambda: app.previews.fetches == 1)
-        assert picture.shown == ("loading", app.store.rows[first].gen.asset.asset.url)
+        # slow to come: "loading…" (after a moment: a quick picture comes without it)
+        loading = ("loading", app.store.rows[first].gen.asset.asset.url)
+        await wait_for(pilot, lambda: picture.shown == loading)
         app.list_view.select_id(second)  # before the first picture's bytes arrive
         await wait_for(pilot, lambda: picture.blocks is not None, timeout=20)
         assert app.previews.cancelled == 1
         assert picture.shown[1] == app.store.rows[second].gen.asset.asset.url
         assert app.previews.bytes.get(app.store.rows[first].gen.asset.asset.url) is None
+
+
+async def test_a_quick_picture_comes_without_a_loading_line_first(make_app):
+    """A picture that comes at once lays the pane out once, not twice (a "loading…" line in
+    the flow, then the picture at the right)."""
+    app, _, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        picture = app.query_one(Picture)
+        app.list_view.select_id(next(i for i in app.store.order if app.store.rows[i].in_flight))
+        await pilot.pause(0.2)
+        assert not picture.display  # a job in flight: no picture
+        shown: list[object] = []
+        original = picture._set
+
+        def record(caption, blocks, key):
+            shown.append(key)
+            original(caption, blocks, key)
+
+        picture._set = record
+        app.list_view.select_id(_complete(app, "image")[0])
+        await wait_for(pilot, lambda: picture.blocks is not None)
+        await pilot.pause(0.5)
+        assert [k[0] for k in shown] == ["picture"]
