@@ -176,7 +176,7 @@ class Previews:
     def _overlay_target(self) -> Target | None:
         try:
             return self.picture.overlay_target()
-        except Exception:
+        except NoMatches:  # no picture widget (the app is closing): nothing to paint
             return None
 
     def close(self) -> None:

@@ -13,6 +13,8 @@ before it), CR and LF. Passed through without forgetting: other OSC strings (cli
 title), the bell, private modes other than the alternate screen. Anything else: passed
 through, and the copy of the screen is forgotten; so are graphics (Kitty's APC, Sixel's DCS,
 iTerm2's OSC 1337), which reach the terminal byte for byte and paint cells we do not model.
+The monitor's own pictures do not go through a frame: they are written beside it
+(``write_raw``), and the layer tells their painter when it wrote over one (``watched``).
 """
 
 from __future__ import annotations
