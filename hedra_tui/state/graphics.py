@@ -252,35 +252,26 @@ def encode(
 ) -> Graphic:
     """Decode ``data`` and make it a picture of at most ``cols`` x ``rows`` cells in
     ``protocol`` (slow: run it in a thread). Raises ``BadImage`` like the half-block decoder."""
-    from PIL import Image, UnidentifiedImageError
-
-    from .preview import MAX_PIXELS, BadImage
+    from .preview import BadImage, open_image
 
     cols, rows = min(cols, MAX_CELLS), min(rows, MAX_CELLS)
     cell_px = cell or ((10, 20) if protocol != "sixel" else CELL_PX_GUESS)
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise BadImage(f"picture not shown: {width}x{height} pixels is too many")
-            w, h = fit_cells(width, height, cols, rows, cell_px)
-            if w == 0:
-                raise BadImage("picture not shown: no room")
-            # the pixels the cells can show, never more than the image has
-            px_w = min(width, w * cell_px[0])
-            px_h = min(height, h * cell_px[1])
-            if protocol == "sixel":  # Sixel is drawn pixel for pixel: exactly the cells
-                px_w, px_h = w * cell_px[0], h * cell_px[1]
-                scale = min(px_w / width, px_h / height)
-                px_w, px_h = max(1, round(width * scale)), max(1, round(height * scale))
-            image.draft("RGB", (px_w, px_h))
-            small = image.convert("RGB").resize((px_w, px_h), Image.Resampling.LANCZOS)
-    except BadImage:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise BadImage("picture not shown: the image could not be read") from exc
-    except Image.DecompressionBombError as exc:
-        raise BadImage("picture not shown: too many pixels") from exc
+    with open_image(data) as image:
+        from PIL import Image
+
+        width, height = image.size
+        w, h = fit_cells(width, height, cols, rows, cell_px)
+        if w == 0:
+            raise BadImage("picture not shown: no room")
+        # the pixels the cells can show, never more than the image has
+        px_w = min(width, w * cell_px[0])
+        px_h = min(height, h * cell_px[1])
+        if protocol == "sixel":  # Sixel is drawn pixel for pixel: exactly the cells
+            px_w, px_h = w * cell_px[0], h * cell_px[1]
+            scale = min(px_w / width, px_h / height)
+            px_w, px_h = max(1, round(width * scale)), max(1, round(height * scale))
+        image.draft("RGB", (px_w, px_h))
+        small = image.convert("RGB").resize((px_w, px_h), Image.Resampling.LANCZOS)
     payload: bytes | str
     if protocol == "sixel":
         payload = sixel(small)

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .store import Row
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 RGB = tuple[int, int, int]
 MAX_PIXELS = 40_000_000  # a larger picture is not decoded (a decompression bomb guard)
@@ -150,30 +155,42 @@ def fit(image_w: int, image_h: int, cols: int, rows: int) -> tuple[int, int]:
     return w, h
 
 
-def decode_half_blocks(data: bytes, cols: int, rows: int) -> HalfBlocks:
-    """Decode ``data`` and scale it into at most ``cols`` x ``rows`` cells (slow: run it in a
-    thread). Raises :class:`BadImage` for bytes that are not an image it can read."""
-    from PIL import Image, UnidentifiedImageError  # the first preview pays for the import
+@contextmanager
+def open_image(data: bytes) -> Iterator[PILImage]:
+    """The image in ``data``, opened with Pillow (imported here: the first picture pays for
+    it). Whatever goes wrong reading it, in here or in the caller's block, is one
+    :class:`BadImage` with a line for a person; so is a picture of too many pixels."""
+    from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise BadImage(f"picture not shown: {width}x{height} pixels is too many")
-            w, h = fit(width, height, cols, rows)
-            if w == 0:
-                raise BadImage("picture not shown: no room")
-            image.draft("RGB", (w, 2 * h))  # JPEG: decode at a fraction of the size
-            rgb = image.convert("RGB")
-            if rgb.mode != "RGB":  # pragma: no cover - convert("RGB") always gives RGB
-                raise BadImage("picture not shown: no colors")
-            small = rgb.resize((w, 2 * h), Image.Resampling.BOX)
+            yield image
     except BadImage:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise BadImage("picture not shown: the image could not be read") from exc
     except Image.DecompressionBombError as exc:
         raise BadImage("picture not shown: too many pixels") from exc
+
+
+def decode_half_blocks(data: bytes, cols: int, rows: int) -> HalfBlocks:
+    """Decode ``data`` and scale it into at most ``cols`` x ``rows`` cells (slow: run it in a
+    thread). Raises :class:`BadImage` for bytes that are not an image it can read."""
+    with open_image(data) as image:
+        from PIL import Image
+
+        width, height = image.size
+        w, h = fit(width, height, cols, rows)
+        if w == 0:
+            raise BadImage("picture not shown: no room")
+        image.draft("RGB", (w, 2 * h))  # JPEG: decode at a fraction of the size
+        rgb = image.convert("RGB")
+        if rgb.mode != "RGB":  # pragma: no cover - convert("RGB") always gives RGB
+            raise BadImage("picture not shown: no colors")
+        small = rgb.resize((w, 2 * h), Image.Resampling.BOX)
     raw = small.tobytes()
     stride = w * 3
 
