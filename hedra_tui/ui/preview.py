@@ -159,9 +159,17 @@ class Previews:
 
     def _read_cell_size(self) -> None:
         """A cell's size in pixels, as the terminal says now (a font change alters it)."""
-        if self.protocol != "halfblocks" and sys.__stdout__ is not None:
+        if self.protocol == "halfblocks":
+            return
+        # Textual writes to stderr (stdout may be piped); either may be the terminal
+        for stream in (sys.__stderr__, sys.__stdout__):
+            if stream is None:
+                continue
             with contextlib.suppress(OSError, ValueError):  # no file behind it
-                self.cell_px = cell_pixels(sys.__stdout__.fileno())
+                size = cell_pixels(stream.fileno())
+                if size is not None:
+                    self.cell_px = size
+                    return
 
     def _write_raw(self, data: str) -> None:
         diff = self.app.screen_diff

@@ -188,3 +188,25 @@ def test_fit_cells():
     assert fit_cells(100, 100, 40, 40, (10, 20)) == (40, 20)
     assert fit_cells(0, 100, 40, 40, (10, 20)) == (0, 0)
     assert fit_cells(1000, 10, 40, 40, (10, 20)) == (40, 1)
+
+
+def test_the_cell_size_comes_from_the_terminals_window_size():
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    from hedra_tui.state.graphics import cell_pixels
+
+    master, slave = pty.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 800, 480))
+        assert cell_pixels(slave) == (10, 20)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        assert cell_pixels(slave) is None  # the terminal does not say
+    finally:
+        os.close(master)
+        os.close(slave)
+    with open(os.devnull) as devnull:
+        assert cell_pixels(devnull.fileno()) is None  # not a terminal
