@@ -211,6 +211,7 @@ class HedraApp(App[int]):
         )
         self.ledger = Ledger(backend.name, money=self.caps.money)
         self._assets: AssetActions | None = None
+        self.webhook_page = 50  # webhook deliveries asked for at a time (W)
         self.previews = Previews(
             self, enabled=preview, max_bytes=preview_max_bytes, graphics=graphics
         )
@@ -1153,7 +1154,7 @@ class HedraApp(App[int]):
     @work(exclusive=True, exit_on_error=False, group="webhooks", name="webhooks")
     async def load_webhooks(self, screen: WebhooksScreen) -> None:
         try:
-            page = await self.backend.webhook_deliveries(limit=50)
+            page = await self.backend.webhook_deliveries(limit=self.webhook_page)
         except HedraError as exc:
             if screen.is_mounted:
                 screen.show_problem(f"Cannot read the webhook deliveries: {exc.message}")
@@ -1161,10 +1162,23 @@ class HedraApp(App[int]):
                 screen.early_problem = f"Cannot read the webhook deliveries: {exc.message}"
             return
         # the screen may not be up yet when the answer is fast: it keeps it until it mounts
-        screen.show_deliveries(page.items, self.clock(), more=page.next is not None)
+        screen.show_deliveries(page.items, self.clock(), page.next is not None, page.next)
 
     def on_webhooks_screen_reload(self, message: WebhooksScreen.Reload) -> None:
         self.load_webhooks(message.screen)
+
+    def on_webhooks_screen_load_more(self, message: WebhooksScreen.LoadMore) -> None:
+        self.load_more_webhooks(message.screen, message.cursor)
+
+    @work(exclusive=True, exit_on_error=False, group="webhooks-more", name="webhooks-more")
+    async def load_more_webhooks(self, screen: WebhooksScreen, cursor: str) -> None:
+        try:
+            page = await self.backend.webhook_deliveries(limit=self.webhook_page, cursor=cursor)
+        except HedraError as exc:
+            screen.more_failed()
+            self.toast(f"Cannot read older webhook deliveries: {exc.message}", severity="error")
+            return
+        screen.append_deliveries(page.items, self.clock(), page.next)
 
     def on_webhooks_screen_redeliver(self, message: WebhooksScreen.Redeliver) -> None:
         self.redeliver_webhook(message.screen, message.delivery)

@@ -101,3 +101,43 @@ async def test_an_answer_that_comes_before_the_view_is_up_is_shown_when_it_is(ma
         await pilot.press("escape")
         app.push_screen(other)
         await wait_for(pilot, lambda: any("boom" in x for x in screen_lines(app)))
+
+
+async def test_older_deliveries_load_page_by_page_and_f_lists_the_failed_only(make_v3_app):
+    app, sim, _ = make_v3_app(count=300, inflight=4, seed=4)
+    app.webhook_page = 10
+    listed = "/v3/webhooks/deliveries"
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.cycles >= 1)
+        await pilot.press("W")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebhooksScreen))
+        view = app.screen
+        await wait_for(pilot, lambda: view.loaded)
+        assert len(view.deliveries) == 10 and view.next_cursor is not None
+        assert any("Webhook deliveries · 10+ recent" in x for x in screen_lines(app))
+        first_ten = [d.job_id for d in view.deliveries]
+        await pilot.press("m")  # the next page, under the first
+        await wait_for(pilot, lambda: len(view.deliveries) == 20)
+        assert [d.job_id for d in view.deliveries[:10]] == first_ten
+        assert len({d.job_id for d in view.deliveries}) == 20  # none twice
+        await pilot.press("G")  # to the last one: the older ones come on their own
+        await wait_for(pilot, lambda: len(view.deliveries) == 30)
+        assert stats(sim)["requests"][listed] == 3
+        # f: the failed ones only, said in the title; f again: all
+        failed = [d.job_id for d in view.deliveries if d.failed]
+        assert failed and len(failed) < 30
+        await pilot.press("f")
+        await pilot.pause()
+        assert [d.job_id for d in view.shown] == failed
+        assert any("failed only (f: all)" in x for x in screen_lines(app))
+        assert sum("✓ delivered" in x for x in screen_lines(app)) == 0
+        await pilot.press("f")
+        await pilot.pause()
+        assert len(view.shown) == 30
+        # at the end of the list (no cursor left) m says so
+        while view.next_cursor is not None:
+            cursor = view.next_cursor
+            await pilot.press("m")
+            await wait_for(pilot, lambda cursor=cursor: view.next_cursor != cursor)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: any("all are listed" in t for t in _toasts(app)))

@@ -114,6 +114,8 @@ class WebhooksScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,W", "dismiss(None)", "Close", id="webhooks.close"),
         Binding("r", "reload", "Reload", id="webhooks.reload"),
+        Binding("m", "more", "More", id="webhooks.more"),
+        Binding("f", "failed_only", "Failed only", id="webhooks.failed"),
     ]
     DEFAULT_CSS = """
     WebhooksScreen { align: center middle; }
@@ -135,6 +137,14 @@ class WebhooksScreen(ModalScreen[None]):
             super().__init__()
             self.screen = screen
 
+    class LoadMore(Message):
+        """Ask the App for the page after ``cursor`` (appended to what is listed)."""
+
+        def __init__(self, screen: WebhooksScreen, cursor: str) -> None:
+            super().__init__()
+            self.screen = screen
+            self.cursor = cursor
+
     class Redeliver(Message):
         """The person confirmed: the App sends the redelivery."""
 
@@ -147,16 +157,33 @@ class WebhooksScreen(ModalScreen[None]):
         super().__init__()
         self.palette = palette
         self.now = now
-        self.deliveries: list[WebhookDelivery] = []
+        self.deliveries: list[WebhookDelivery] = []  # every one loaded, newest first
+        self.shown: list[WebhookDelivery] = []  # those listed (all, or the failed ones)
+        self.failed_only = False
+        self.next_cursor: str | None = None  # the next page's, while there is one
+        self.loading_more = False
         self.loaded = False
         self.early_problem: str | None = None  # an error that came before the screen was up
-        self._early: tuple[Sequence[WebhookDelivery], datetime, bool] | None = None
+        self._early: tuple[Sequence[WebhookDelivery], datetime, bool, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Webhook deliveries"
             yield Static(
-                Text("enter: redeliver (asks first) · r: reload · esc: close", style="dim"),
+                # each key with its words on one line (a no-break space between them)
+                Text(
+                    " · ".join(
+                        k.replace(" ", "\u00a0")
+                        for k in (
+                            "enter redeliver (asks first)",
+                            "f failed only",
+                            "m more",
+                            "r reload",
+                            "esc close",
+                        )
+                    ),
+                    style="dim",
+                ),
                 id="webhooks-hint",
             )
             yield Static(Text("loading…", style="dim"), id="webhooks-state")
@@ -176,44 +203,91 @@ class WebhooksScreen(ModalScreen[None]):
             self.call_after_refresh(self.show_problem, problem)
 
     def show_deliveries(
-        self, deliveries: Sequence[WebhookDelivery], now: datetime, more: bool
+        self,
+        deliveries: Sequence[WebhookDelivery],
+        now: datetime,
+        more: bool,
+        cursor: str | None = None,
     ) -> None:
-        """Lay out a fresh page; the highlight stays on the same job where it can."""
+        """Lay out a fresh first page; the highlight stays on the same job where it can.
+        ``cursor``: the next page's (``m``, or moving past the last one, loads it)."""
         if not self.is_mounted:
-            self._early = (deliveries, now, more)
+            self._early = (deliveries, now, more, cursor)
             return
         self.now = now
-        keep = self.highlighted
         self.deliveries = list(deliveries)
+        self.next_cursor = cursor if more else None
+        self.loading_more = False
         self.loaded = True
+        self._relist()
+
+    def append_deliveries(
+        self, deliveries: Sequence[WebhookDelivery], now: datetime, cursor: str | None
+    ) -> None:
+        """The next page, under what is listed (a delivery listed already is not repeated)."""
+        self.loading_more = False
+        if not self.is_mounted:
+            return
+        self.now = now
+        seen = {d.job_id for d in self.deliveries}
+        self.deliveries += [d for d in deliveries if d.job_id not in seen]
+        self.next_cursor = cursor
+        self._relist()
+
+    def more_failed(self) -> None:
+        """The next page could not be read: the listing stays, ``m`` tries again."""
+        self.loading_more = False
+
+    def _relist(self) -> None:
+        keep = self.highlighted
+        self.shown = [d for d in self.deliveries if d.failed or not self.failed_only]
         failed = sum(d.failed for d in self.deliveries)
         box = self.query_one(Vertical)
-        count = f"{len(self.deliveries)}{'+' if more else ''} recent"
-        box.border_title = f"Webhook deliveries · {count}" + (
-            f" · ✗ {failed} failed" if failed else ""
+        more = "+" if self.next_cursor else ""
+        count = f"{len(self.deliveries)}{more} recent"
+        box.border_title = (
+            f"Webhook deliveries · {count}"
+            + (f" · ✗ {failed} failed" if failed else "")
+            + (" · failed only (f: all)" if self.failed_only else "")
         )
         listing = self.query_one(DeliveryList)
         listing.clear_options()
         listing.add_options(
-            Option(delivery_line(d, self.palette, now), id=str(i))
-            for i, d in enumerate(self.deliveries)
+            Option(delivery_line(d, self.palette, self.now), id=str(i))
+            for i, d in enumerate(self.shown)
         )
         state = self.query_one("#webhooks-state", Static)
-        if not self.deliveries:
-            state.update(
-                Text("No webhook deliveries yet: jobs submitted with a webhook show here.")
-            )
+        if not self.shown:
+            if self.failed_only and self.deliveries:
+                words = "No failed deliveries among these (f: show all; m: older ones)."
+            else:
+                words = "No webhook deliveries yet: jobs submitted with a webhook show here."
+            state.update(Text(words))
             state.display = True
             listing.display = False
+            self._show_detail()
             return
         state.display = False
         listing.display = True
         index = 0
         if keep is not None:
-            index = next((i for i, d in enumerate(self.deliveries) if d.job_id == keep.job_id), 0)
+            index = next((i for i, d in enumerate(self.shown) if d.job_id == keep.job_id), 0)
         listing.highlighted = index
         listing.focus()
         self._show_detail()
+
+    def action_more(self) -> None:
+        if self.next_cursor is None:
+            self.notify("No older deliveries: all are listed", markup=False)
+            return
+        if not self.loading_more:
+            self.loading_more = True
+            self.post_message(self.LoadMore(self, self.next_cursor))
+
+    def action_failed_only(self) -> None:
+        self.failed_only = not self.failed_only
+        if self.loaded:
+            self._relist()
 
     def show_problem(self, message: str) -> None:
         state = self.query_one("#webhooks-state", Static)
@@ -224,9 +298,9 @@ class WebhooksScreen(ModalScreen[None]):
     def highlighted(self) -> WebhookDelivery | None:
         listing = self.query_one(DeliveryList)
         index = listing.highlighted
-        if index is None or not 0 <= index < len(self.deliveries):
+        if index is None or not 0 <= index < len(self.shown):
             return None
-        return self.deliveries[index]
+        return self.shown[index]
 
     def _show_detail(self) -> None:
         delivery = self.highlighted
@@ -235,6 +309,9 @@ class WebhooksScreen(ModalScreen[None]):
 
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
         self._show_detail()
+        listing = self.query_one(DeliveryList)
+        if listing.highlighted == len(self.shown) - 1 and self.next_cursor is not None:
+            self.action_more()  # at the last one: the older ones come on their own
 
     def on_option_list_option_selected(self, _: OptionList.OptionSelected) -> None:
         self.ask_redeliver()
