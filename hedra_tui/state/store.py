@@ -254,6 +254,12 @@ class Store:
         """Ids of the jobs seen ending this session."""
         return self.endings.keys()
 
+    def is_watched(self, row: Row) -> bool:
+        """Watched itself, or one of a watched batch (both carry the list's star)."""
+        return row.id in self.watched or (
+            row.batch_id is not None and row.batch_id in self.watched_batches
+        )
+
     def clear(self) -> None:
         """Forget every generation and ending; watched ids are kept."""
         self.rows.clear()

@@ -493,6 +493,8 @@ class HedraApp(App[int]):
             if not batch.done:
                 continue
             store.watched_batches.discard(batch_id)
+            # its jobs keep their star, as a watched job does once it has ended (all have)
+            store.watched.update(store.batches.get(batch_id, ()))
             failed = f", ✗ {batch.failed} failed" if batch.failed else ""
             other = f", {batch.other} ended otherwise" if batch.other else ""
             summary = f"▦ batch of {batch.total} done: ✓ {batch.complete} completed{failed}{other}"
@@ -660,6 +662,8 @@ class HedraApp(App[int]):
             self.toast(
                 f"Watching the batch of {batch.total}: you will be told once, when all have ended"
             )
+        self.list_view.rows_changed(set(self.store.batches.get(batch_id, ())))  # their stars
+        self.list_view.refresh()
         self._update_header()
 
     def _update_list_title(self) -> None:

@@ -11,7 +11,7 @@ from hedra_tui.ui.screens.choice import ChoiceScreen
 from hedra_tui.ui.widgets.status import FitLine
 
 from ..integration.helpers import advance, control
-from .conftest import wait_for
+from .conftest import line_text, wait_for
 from .test_notify_command_ui import RECORDER
 
 
@@ -43,6 +43,11 @@ def test_arrivals_bring_batches_in_the_demo(sim_factory):
     assert any(n >= 2 for n in batches.values())
 
 
+def _list_line(app, index: int) -> str:
+    """What the list shows for its ``index``th row (under its header line)."""
+    return line_text(app.list_view, index + 1 - app.list_view.scroll_offset.y)
+
+
 async def test_watching_a_batch_tells_once_when_all_have_ended(make_app, sim_factory, tmp_path):
     script = tmp_path / "record.py"
     script.write_text(RECORDER)
@@ -62,6 +67,12 @@ async def test_watching_a_batch_tells_once_when_all_have_ended(make_app, sim_fac
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("b")
         assert app.store.watched_batches == {made["batch_id"]}
+        # each job of the batch carries the list's star, and only those
+        listed = app.list_view.ids
+        rows = [listed.index(i) for i in ids]
+        await wait_for(pilot, lambda: all("★" in _list_line(app, r) for r in rows))
+        others = [r for r in range(8) if r not in rows]
+        assert not any("★" in _list_line(app, r) for r in others)
         line = app.query_one("#status", FitLine)
         await wait_for(pilot, lambda: "▦ batch 0/4" in line.plain)
 
@@ -87,6 +98,7 @@ async def test_watching_a_batch_tells_once_when_all_have_ended(make_app, sim_fac
         assert len(told) == 1
         assert not any(t.startswith(("✓ completed", "✗ ")) for t in _toasts(app))
         assert "batch" not in line.plain  # done: no longer counted
+        assert all("★" in _list_line(app, r) for r in rows)  # as a watched job keeps it
         runs = [json.loads(x) for x in out.read_text().splitlines()]
         assert len(runs) == 1
         assert runs[0]["HEDRA_EVENT"] == "batch.ended"

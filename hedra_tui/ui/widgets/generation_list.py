@@ -417,7 +417,7 @@ class GenerationList(ScrollView, can_focus=True):
     def _cell_key(self, row: Row, key: str, w: int, now: datetime, stalled: bool) -> object:
         if key == "status":
             store = self.store
-            return (row.status_text, row.id in store.watched, row.id in store.ended_unseen)
+            return (row.status_text, store.is_watched(row), row.id in store.ended_unseen)
         if key == "type":
             return row.type_text
         if key == "prompt":
@@ -545,7 +545,7 @@ class GenerationList(ScrollView, can_focus=True):
         assert palette is not None
         key = col.key
         if key == "status":
-            watched = row.id in self.store.watched  # watched jobs carry a star
+            watched = self.store.is_watched(row)  # watched jobs (and batches) carry a star
             unseen = row.id in self.store.ended_unseen  # ended while no monitor was open
             icon = status_icon(row.status)
             text = status_cell(icon, row.status, row.status_text, watched, w, unseen=unseen)
