@@ -18,6 +18,7 @@ from rich.color import Color
 from rich.console import Console
 from textual.strip import Strip
 
+from hedra_tui.state import graphics
 from hedra_tui.state.graphics import encode, kitty_transmit
 from hedra_tui.state.preview import decode_half_blocks
 from hedra_tui.ui.widgets.picture import kitty_strips, picture_strips
@@ -57,6 +58,18 @@ def measure(data: bytes, cols: int, rows: int) -> list[tuple[str, int, int, floa
     sent = len(kitty_transmit(kitty.payload, 0x4A0001, kitty.cols, kitty.rows))
     placeholders = _strip_bytes(kitty_strips(kitty, Color.from_rgb(0x4A, 0, 1)), console)
     out.append(("Kitty (PNG, sent once)", sent + placeholders, placeholders, ms))
+    # a HiDPI terminal reports cells of 20x40 pixels: the picture's pixels are capped
+    for cap, words in ((graphics.SCALED_PIXELS, "capped"), (10**9, "not capped")):
+        saved, graphics.SCALED_PIXELS = graphics.SCALED_PIXELS, cap
+        t = time.perf_counter()
+        try:
+            hidpi = encode(data, cols, rows, "kitty", (20, 40))
+        finally:
+            graphics.SCALED_PIXELS = saved
+        ms = (time.perf_counter() - t) * 1000
+        assert isinstance(hidpi.payload, bytes)
+        sent = len(kitty_transmit(hidpi.payload, 0x4A0002, hidpi.cols, hidpi.rows))
+        out.append((f"Kitty, 20x40-pixel cells ({words})", sent + placeholders, placeholders, ms))
     t = time.perf_counter()
     iterm = encode(data, cols, rows, "iterm2", None)
     ms = (time.perf_counter() - t) * 1000

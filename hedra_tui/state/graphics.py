@@ -44,6 +44,9 @@ _PROTOCOLS: dict[str, Protocol] = {
 # small guess, so a Sixel picture is at worst smaller than the cells kept for it, never
 # larger (it would paint over its neighbours)
 CELL_PX_GUESS = (6, 12)
+# at most this many pixels in a Kitty or iTerm2 picture (300x220 is 66,000: a 30x11-cell
+# picture at 10x20 pixels a cell); Sixel is drawn pixel for pixel and is not capped
+SCALED_PIXELS = 120_000
 
 
 @dataclass(frozen=True)
@@ -263,9 +266,14 @@ def encode(
         w, h = fit_cells(width, height, cols, rows, cell_px)
         if w == 0:
             raise BadImage("picture not shown: no room")
-        # the pixels the cells can show, never more than the image has
+        # the pixels the cells can show, never more than the image has, nor than
+        # SCALED_PIXELS (the terminal scales the picture into its cells: on a HiDPI screen
+        # the cells' own pixels would make a picture several times the bytes)
         px_w = min(width, w * cell_px[0])
         px_h = min(height, h * cell_px[1])
+        if px_w * px_h > SCALED_PIXELS:
+            shrink = (SCALED_PIXELS / (px_w * px_h)) ** 0.5
+            px_w, px_h = max(1, int(px_w * shrink)), max(1, int(px_h * shrink))
         if protocol == "sixel":  # Sixel is drawn pixel for pixel: exactly the cells
             px_w, px_h = w * cell_px[0], h * cell_px[1]
             scale = min(px_w / width, px_h / height)

@@ -210,3 +210,17 @@ def test_the_cell_size_comes_from_the_terminals_window_size():
         os.close(slave)
     with open(os.devnull) as devnull:
         assert cell_pixels(devnull.fileno()) is None  # not a terminal
+
+
+def test_a_hidpi_terminal_gets_a_picture_of_bounded_pixels_but_sixel_fills_its_cells():
+    from hedra_tui.state.graphics import SCALED_PIXELS
+
+    png = _png(2000, 1500)
+    hidpi = (20, 40)  # the cells' own pixels, as a HiDPI terminal reports them
+    kitty = encode(png, 40, 15, "kitty", hidpi)
+    w, h = Image.open(BytesIO(kitty.payload)).size
+    assert w * h <= SCALED_PIXELS and abs(w / h - 2000 / 1500) < 0.02
+    assert (kitty.cols, kitty.rows) == (40, 15)  # the cells it takes do not change
+    six = encode(png, 40, 15, "sixel", hidpi)
+    width, height, _ = decode_sixel(six.payload)
+    assert width > 20 * 40 - 20 and height > 40 * 15 - 40  # pixel for pixel: its cells whole
