@@ -67,12 +67,16 @@ def money_text(amount: float, currency: str) -> str:
 def cost_of(gen: Generation) -> tuple[float | None, str]:
     """What the job cost, as a number for sorting and as text: credits on v2 (``15``), money
     on v3 (``$0.12``, from the job's ``cost`` and ``currency``)."""
-    if gen.credit_cost is not None:
-        return float(gen.credit_cost), f"{gen.credit_cost:,}"
-    raw = gen.raw
-    cost = raw.get("cost") if isinstance(raw, dict) else None
+    raw = gen.raw if isinstance(gen.raw, dict) else {}
+    return cost_from(gen.credit_cost, raw.get("cost"), raw.get("currency"))
+
+
+def cost_from(credits: int | None, cost: object, currency: object) -> tuple[float | None, str]:
+    """:func:`cost_of` from the three values (a job's JSON, or the local history's columns):
+    credits when there are, else money in a currency that is letters only."""
+    if credits is not None:
+        return float(credits), f"{credits:,}"
     if isinstance(cost, int | float) and not isinstance(cost, bool) and cost == cost:
-        currency = raw.get("currency")
         code = currency if isinstance(currency, str) and currency.isalpha() else ""
         return float(cost), money_text(float(cost), code[:8].upper())
     return None, ""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, KeysView
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -38,12 +38,12 @@ if TYPE_CHECKING:
     from .history import StoredJob
 from .derive import (
     ErrorGroup,
+    cost_from,
     cost_of,
     error_code_of,
     error_group,
     eta_deadline,
     model_id_of,
-    money_text,
     parse_time,
     prompt_of,
 )
@@ -154,23 +154,62 @@ class Ending:
     credits: int | None
 
 
+def _clamped(progress: float | None) -> float:
+    """Progress within 0..1 (none, or NaN: 0)."""
+    if progress is None or progress != progress:
+        return 0.0
+    return max(0.0, min(float(progress), 1.0))
+
+
+class _Shown(TypedDict):
+    """A row's fields that are a job's values made fit to show (one place for both ways a
+    row is made: from a job's JSON, and from the local history's columns)."""
+
+    status: str
+    status_text: str
+    type_text: str
+    prompt_text: str
+    progress: float
+    cost_text: str
+    error_code: str | None
+    error_text: str
+    error_message: str
+    error_group: ErrorGroup | None
+    reason_code: str | None
+
+
+def _shown(
+    status: str | None,
+    type_: str | None,
+    prompt: str,
+    progress: float | None,
+    code: str | None,
+    reason: str | None,
+    message: str,
+    cost_text: str,
+) -> _Shown:
+    status = _i(status or "")
+    code, reason = _i(code), _i(reason)
+    return {
+        "status": status,
+        "status_text": _i(display(status or "unknown", max_len=20)),
+        "type_text": _i(display(type_ or "?", max_len=20)),
+        "prompt_text": display(prompt, max_len=PROMPT_DISPLAY_MAX),
+        "progress": 1.0 if status == GenerationStatus.COMPLETE else _clamped(progress),
+        "cost_text": _i(cost_text) or "",
+        "error_code": code,
+        "error_text": _i(display(code or "", max_len=30)),
+        "error_message": display(message, max_len=ERROR_MESSAGE_MAX) if message else "",
+        "error_group": error_group(code, reason),
+        "reason_code": reason,
+    }
+
+
 def _stored_row(job: StoredJob, now: datetime) -> Row:
     """The row of an ended job from its stored columns: what ``Store._make_row`` makes of the
     same job's JSON (tests/unit/test_store.py checks that they agree), without parsing it."""
     assert job.packed is not None
-    status = _i(job.status or "")
-    progress = job.progress if job.progress is not None and job.progress == job.progress else 0.0
-    progress = max(0.0, min(float(progress), 1.0))
-    code, reason = _i(job.error_code), _i(job.reason_code)
-    if job.credits is not None:
-        cost: float | None = float(job.credits)
-        cost_text = f"{job.credits:,}"
-    elif job.cost is not None and job.cost == job.cost:
-        currency = job.currency if job.currency and job.currency.isalpha() else ""
-        cost, cost_text = float(job.cost), money_text(float(job.cost), currency[:8].upper())
-    else:
-        cost, cost_text = None, ""
-    message = job.error_message or ""
+    cost, cost_text = cost_from(job.credits, job.cost, job.currency)
     return Row(
         id=job.id,
         id_text=display(job.id, max_len=64),
@@ -178,24 +217,23 @@ def _stored_row(job: StoredJob, now: datetime) -> Row:
         version=0,
         seen_at=now,
         created=parse_time(job.created_at),
-        status=status,
-        status_text=_i(display(status or "unknown", max_len=20)),
-        type_text=_i(display(job.type or "?", max_len=20)),
-        prompt_text=display(job.prompt or "", max_len=PROMPT_DISPLAY_MAX),
         model_key=_i(job.model_id),
-        progress=1.0 if status == GenerationStatus.COMPLETE else progress,
         eta_at=None,
         credits=job.credits,
         cost=cost,
-        cost_text=_i(cost_text) or "",
-        error_code=code,
-        error_text=_i(display(code or "", max_len=30)),
-        error_message=display(message, max_len=ERROR_MESSAGE_MAX) if message else "",
-        error_group=error_group(code, reason),
-        reason_code=reason,
         progress_changed_at=now,
         confirmed_at=now,
         batch_id=_i(job.batch_id or None),
+        **_shown(
+            job.status,
+            job.type,
+            job.prompt or "",
+            job.progress,
+            job.error_code,
+            job.reason_code,
+            job.error_message or "",
+            cost_text,
+        ),
     )
 
 
@@ -321,13 +359,19 @@ class Store:
     def _make_row(
         self, gen: Generation, blob: bytes, now: datetime, old: Row | None, confirms: bool
     ) -> Row:
-        status = _i(gen.status or "")
-        progress = gen.progress if gen.progress == gen.progress else 0.0  # NaN guard
-        progress = max(0.0, min(float(progress), 1.0))
-        code = _i(error_code_of(gen))
-        reason = _i(gen.error.reason_code if gen.error is not None else None)
         message = gen.error.message if gen.error is not None else (gen.error_message or "")
         cost, cost_text = cost_of(gen)
+        shown = _shown(
+            gen.status,
+            gen.type,
+            prompt_of(gen),
+            float(gen.progress),
+            error_code_of(gen),
+            gen.error.reason_code if gen.error is not None else None,
+            message,
+            cost_text,
+        )
+        status, progress = shown["status"], _clamped(gen.progress)
         changed_at = now
         confirmed_at = now
         finished_at = None
@@ -346,27 +390,17 @@ class Store:
             version=(old.version + 1) if old else 0,
             seen_at=now,
             created=parse_time(gen.created_at),
-            status=status,
-            status_text=_i(display(status or "unknown", max_len=20)),
-            type_text=_i(display(gen.type or "?", max_len=20)),
-            prompt_text=display(prompt_of(gen), max_len=PROMPT_DISPLAY_MAX),
             model_key=_i(model_id_of(gen)),
-            progress=1.0 if status == GenerationStatus.COMPLETE else progress,
             eta_at=_steady_eta(old, eta_deadline(gen, now))
             if status in IN_FLIGHT_STATUSES
             else None,
             credits=gen.credit_cost,
             cost=cost,
-            cost_text=_i(cost_text) or "",
-            error_code=code,
-            error_text=_i(display(code or "", max_len=30)),
-            error_message=display(message, max_len=ERROR_MESSAGE_MAX) if message else "",
-            error_group=error_group(code, reason),
-            reason_code=reason,
             progress_changed_at=changed_at,
             confirmed_at=confirmed_at,
             finished_at=finished_at,
             batch_id=_i(gen.batch_generation_id or None),
+            **shown,
         )
 
     def upsert(
