@@ -19,6 +19,7 @@ from ...state.derive import format_age
 from ...state.errors_view import ErrorBucket
 from ..actions import BY_ID, bindings, keys_in_force
 from ..palette import GROUP_ICONS, Palette
+from ..widgets.key_scroll import KeyOptionList
 
 
 def bucket_text(bucket: ErrorBucket, palette: Palette, now: datetime) -> Text:
@@ -48,18 +49,8 @@ def bucket_row(bucket: ErrorBucket, palette: Palette, now: datetime) -> Group:
     return Group(grid)
 
 
-class ErrorList(OptionList):
+class ErrorList(KeyOptionList):
     """The buckets; j/k, g/G and PgUp/PgDn move as everywhere else."""
-
-    MOVE_ACTIONS = {
-        "down": "cursor_down",
-        "up": "cursor_up",
-        "top": "first",
-        "bottom": "last",
-        "page_down": "page_down",
-        "page_up": "page_up",
-    }
-    BINDINGS = bindings("move", MOVE_ACTIONS)
 
 
 # what the errors view ends with: a group's (type, reason) to filter the list by, a group to

@@ -21,8 +21,8 @@ from ...api.backend import WebhookDelivery
 from ...api.models import GenerationStatus
 from ...api.sanitize import display
 from ...state.derive import format_age, parse_time
-from ..actions import bindings
 from ..palette import Palette
+from ..widgets.key_scroll import KeyOptionList
 from .choice import Answer, ChoiceScreen
 
 # status -> (icon, word): the meaning never rests on color alone
@@ -94,18 +94,8 @@ def _count(n: int, one: str, many: str = "") -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-class DeliveryList(OptionList):
+class DeliveryList(KeyOptionList):
     """The deliveries; j/k, g/G and PgUp/PgDn move as everywhere else."""
-
-    MOVE_ACTIONS = {
-        "down": "cursor_down",
-        "up": "cursor_up",
-        "top": "first",
-        "bottom": "last",
-        "page_down": "page_down",
-        "page_up": "page_up",
-    }
-    BINDINGS = bindings("move", MOVE_ACTIONS)
 
 
 class WebhooksScreen(ModalScreen[None]):
