@@ -1,4 +1,5 @@
-"""A job's stored JSON back to a :class:`Generation`, whichever API version sent it."""
+"""A job's stored JSON back to a :class:`Generation`, whichever API version sent it; and
+reading one value out of nested JSON."""
 
 from __future__ import annotations
 
@@ -15,3 +16,12 @@ def parse_any(raw: Any) -> Generation:
 
         return generation_from_v3(raw)
     return parse_generation(raw)
+
+
+def dig(data: Any, path: tuple[str, ...]) -> Any:
+    """``data[path[0]][path[1]]…``, or None where a step is not an object or has no such key."""
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data

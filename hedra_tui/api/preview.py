@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .core import ssl_context
 from .errors import APIConnectionError, APIStatusError, APITimeoutError, PayloadError
 from .sanitize import display
 
@@ -67,6 +68,7 @@ async def fetch_image(
                 transport=transport,
                 follow_redirects=True,  # httpx follows http(s) redirects only
                 max_redirects=MAX_REDIRECTS,
+                verify=ssl_context(),  # the process's one TLS context, not a new one each time
             ) as http,
             http.stream("GET", url) as response,
         ):

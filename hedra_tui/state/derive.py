@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from ..api.decode import dig
 from ..api.models import ErrorCode, Generation
 
 # Where the prompt or the text of a job lives in the spec's request shapes, most specific first.
@@ -30,17 +31,9 @@ _MODEL_PATHS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _dig(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
 def _first_str(data: Any, paths: tuple[tuple[str, ...], ...]) -> str | None:
     for path in paths:
-        value = _dig(data, path)
+        value = dig(data, path)
         if isinstance(value, str) and value.strip():
             return value
     return None

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..backend import CREDITS, Price, Resubmission
+from ..decode import dig
 from ..models import AIModel, Generation
 from ..sanitize import display
 
@@ -27,17 +28,9 @@ _DURATION_MS: tuple[tuple[str, ...], ...] = (
 _TEXT: tuple[tuple[str, ...], ...] = (("text",), ("text_prompt",))
 
 
-def _dig(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
 def _first(data: Any, paths: tuple[tuple[str, ...], ...], kind: type | tuple[type, ...]) -> Any:
     for path in paths:
-        value = _dig(data, path)
+        value = dig(data, path)
         if isinstance(value, kind) and not isinstance(value, bool) and value != "":
             return value
     return None
