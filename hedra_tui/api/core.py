@@ -502,8 +502,12 @@ class APICore:
         *,
         params: Mapping[str, QueryValue] | None = None,
         json_body: Json = None,
+        admit: bool = True,
     ) -> Json:
-        self._admit()
+        """Send one request and decode its JSON answer; every answer's rate headers are read.
+        ``admit``: held to the request budget first (False: an action a person asked for)."""
+        if admit:
+            self._admit()
         sent_at = self.count(endpoint)
         self.sent += 1
         number = self.sent
@@ -534,27 +538,9 @@ class APICore:
 
     async def post_once(self, path: str, endpoint: str, body: Json = None) -> Json:
         """One attempt at ``POST path`` with a JSON body, never retried (an action must not
-        happen twice because an answer was slow); the decoded JSON answer."""
-        self.count(endpoint)
-        self.sent += 1
-        number = self.sent
-        self._waiting[number] = time.monotonic()
-        try:
-            response = await self.http.post(path, json=body)
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"the request to {endpoint} timed out") from exc
-        except httpx.HTTPError as exc:
-            reason = display(str(exc), max_len=120) or type(exc).__name__
-            raise APIConnectionError(f"cannot reach the API ({reason})") from exc
-        finally:
-            del self._waiting[number]
-        if not response.is_success:
-            raise status_error(response)
-        try:
-            return json.loads(response.content)
-        except ValueError:
-            kind = display(response.headers.get("content-type", "no content-type"), max_len=60)
-            raise PayloadError(f"the response from {endpoint} is not valid JSON ({kind})") from None
+        happen twice because an answer was slow), nor held to the request budget (a person
+        asked for it); the decoded JSON answer."""
+        return await self._send("POST", path, f"POST {endpoint}", json_body=body, admit=False)
 
     @asynccontextmanager
     async def stream(
