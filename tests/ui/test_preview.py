@@ -198,9 +198,11 @@ async def test_moving_on_cancels_the_load_of_the_picture_left_behind(make_app):
         assert app.previews.bytes.get(app.store.rows[first].gen.asset.asset.url) is None
 
 
-async def test_a_quick_picture_comes_without_a_loading_line_first(make_app):
-    """A picture that comes at once lays the pane out once, not twice (a "loading…" line in
-    the flow, then the picture at the right)."""
+async def test_a_quick_picture_comes_without_a_loading_line_first(make_app, monkeypatch):
+    """A picture that comes before "loading…" is due lays the pane out once, not twice (a
+    "loading…" line in the flow, then the picture at the right). "Quick" is made generous
+    here (5 s, not 0.3 s) so that a busy machine cannot make the picture late."""
+    monkeypatch.setattr("hedra_tui.ui.preview.LOADING_AFTER", 5.0)
     app, _, _ = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.cycles >= 1)
